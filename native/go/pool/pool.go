@@ -1,0 +1,274 @@
+package pool
+
+// Pool: W worker goroutines over one control region and a segment table.
+//
+// Owns: the local task queue (mu), the workers, the completer, the
+// segment table, the fault settings. Borrows: the control region and the
+// segments' memory (JS memory, never freed here).
+//
+// Invariants:
+//   - Every slot index taken from the submit ring is completed exactly once
+//     (by a worker, or by Close if still queued), so at most N entries are
+//     outstanding in the complete ring.
+//   - After Close returns 0 no goroutine of the pool touches the control
+//     region or a segment again, nor calls notify: workers are idle or gone
+//     (busy == 0, and closed stops them taking work), Submit refuses under
+//     mu, and Wait checks `released` under life before it reads the ring.
+//
+// Protocol:
+//  1. New validates the header and starts W workers (blocked on cond).
+//  2. Submit copies indices out of the submit ring under mu, skipping
+//     idx >= N, queues them and signals up to `accepted` idle workers.
+//  3. Workers execute and publish (worker.go, complete.go).
+//  4. Close: under mu mark closed (and set closing for handlers), close the
+//     shutdown channel, take the queued indices, wake all workers; complete
+//     the taken indices ABORTED; wait up to the timeout for busy == 0;
+//     if 0, mark released. Returns the number of busy workers.
+//
+// Alternatives rejected: a channel per task (a lock per task, see queue.go);
+// spinning idle workers (burns one of the two cores Node also needs).
+
+import (
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// MaxWorkers is the cf_pool_create limit (include/crossfair.h: 1..256).
+const MaxWorkers = 256
+
+// Pool is safe for concurrent use.
+type Pool struct {
+	ring    *Ring
+	comp    *completer
+	segs    Segments
+	faults  atomic.Pointer[Faults] // nil = no injection
+	workers int
+
+	mu           sync.Mutex // guards the fields below
+	cond         sync.Cond  // idle workers wait here (L = &mu)
+	q            taskQueue
+	idle, busy   int // workers parked on cond / running tasks (busy counts Close while it aborts)
+	closed       bool
+	submitted    uint64
+	quiesced     chan struct{} // closed once closed && busy == 0
+	quiescedDone bool
+
+	closing  atomic.Bool   // read by handlers on the task path
+	shutdown chan struct{} // closed by Close: wakes sleeping handlers
+
+	life     sync.RWMutex // Wait holds it for reading around ring reads
+	released bool         // set when Close returned 0
+
+	counters []workerCounters // one per worker, plus one for Close's aborts
+}
+
+// New creates a pool over the control region ctrl with the given number of
+// workers, and starts them.
+func New(ctrl []byte, workers int) (*Pool, error) {
+	if workers < 1 || workers > MaxWorkers {
+		return nil, ErrBadArg
+	}
+	r, err := NewRing(ctrl)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pool{
+		ring:     r,
+		comp:     newCompleter(r),
+		workers:  workers,
+		q:        newTaskQueue(int(r.n)),
+		quiesced: make(chan struct{}),
+		shutdown: make(chan struct{}),
+		counters: make([]workerCounters, workers+1),
+	}
+	p.cond.L = &p.mu
+	seed := rand.Uint64()
+	for i := 0; i < workers; i++ {
+		wk := &worker{
+			p:     p,
+			id:    uint32(i),
+			wait:  newWaiter(p.shutdown, &p.closing),
+			rng:   rand.New(rand.NewPCG(seed, uint64(i))),
+			c:     &p.counters[i],
+			local: make([]uint32, 0, maxGrab),
+		}
+		go wk.loop()
+	}
+	return p, nil
+}
+
+// Ring returns the pool's control region view.
+func (p *Pool) Ring() *Ring { return p.ring }
+
+// Workers returns W.
+func (p *Pool) Workers() int { return p.workers }
+
+// RegisterSegment registers data segment id (see Segments.Register).
+func (p *Pool) RegisterSegment(id uint32, mem []byte) error {
+	if p.closing.Load() {
+		return ErrClosed
+	}
+	return p.segs.Register(id, mem)
+}
+
+// UnregisterSegment unregisters data segment id (see Segments.Unregister).
+func (p *Pool) UnregisterSegment(id uint32) error {
+	return p.segs.Unregister(id)
+}
+
+// SetNotify sets the function called when wake goes 0 -> 1 (nil clears).
+// When it returns, the previous function is not running and won't be called.
+func (p *Pool) SetNotify(fn func()) { p.comp.setNotify(fn) }
+
+// Inject sets the fault injection settings (all zero / factor 1 clears).
+func (p *Pool) Inject(f Faults) error {
+	nf, err := f.normalize()
+	if err != nil {
+		return err
+	}
+	if p.closing.Load() {
+		return ErrClosed
+	}
+	p.faults.Store(nf)
+	return nil
+}
+
+// Submit queues the count slot indices at submit-ring positions
+// start..start+count-1 (mod N) and returns how many were accepted.
+func (p *Pool) Submit(start, count uint32) (int, error) {
+	if count > p.ring.n {
+		return 0, ErrBadArg
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return 0, ErrClosed
+	}
+	accepted := 0
+	for i := uint32(0); i < count; i++ {
+		idx := p.ring.submitEntry(start + i)
+		if idx >= p.ring.n { // bounds check: skipped, not counted
+			continue
+		}
+		p.q.push(idx)
+		accepted++
+	}
+	p.submitted += uint64(accepted)
+	wake := min(accepted, p.idle)
+	p.mu.Unlock()
+	// Signal outside mu so woken workers don't collide with us on it. Each
+	// Signal wakes a distinct parked worker, so none is woken twice.
+	for i := 0; i < wake; i++ {
+		p.cond.Signal()
+	}
+	return accepted, nil
+}
+
+// Wait blocks until comp_tail != comp_head or timeout passes and returns the
+// number of unconsumed completions (0 on timeout); ErrClosed once the pool
+// is closed and drained.
+func (p *Pool) Wait(timeout time.Duration) (int, error) {
+	if timeout < 0 {
+		return 0, ErrBadArg
+	}
+	var timer *time.Timer
+	for {
+		ch := p.comp.arm() // arm before the check: see complete.go
+		n, err := p.pending()
+		if err != nil || n > 0 {
+			return n, err
+		}
+		select {
+		case <-p.quiesced: // closed, no worker busy, nothing pending
+			return 0, ErrClosed
+		default:
+		}
+		if timeout == 0 {
+			return 0, nil
+		}
+		if timer == nil {
+			timer = time.NewTimer(timeout)
+			defer timer.Stop()
+		}
+		select {
+		case <-ch:
+		case <-p.quiesced:
+		case <-timer.C:
+			return p.pending()
+		}
+	}
+}
+
+// pending reads comp_tail - comp_head unless the memory was released.
+func (p *Pool) pending() (int, error) {
+	p.life.RLock()
+	defer p.life.RUnlock()
+	if p.released {
+		return 0, ErrClosed
+	}
+	return int(min(p.ring.pending(), 1<<31-1)), nil
+}
+
+// checkQuiescedLocked closes quiesced when the pool is closed and idle.
+func (p *Pool) checkQuiescedLocked() {
+	if p.closed && p.busy == 0 && !p.quiescedDone {
+		p.quiescedDone = true
+		close(p.quiesced)
+	}
+}
+
+// Close closes the pool (see the protocol above) and returns the number of
+// workers still running a handler after timeout. Calling it again waits
+// again.
+func (p *Pool) Close(timeout time.Duration) (int, error) {
+	if timeout < 0 {
+		return 0, ErrBadArg
+	}
+	var drained []uint32
+	p.mu.Lock()
+	first := !p.closed
+	if first {
+		p.closed = true
+		p.closing.Store(true)
+		close(p.shutdown)
+		drained = p.q.popInto(nil, p.q.len())
+		p.busy++ // Close itself, while it completes the drained tasks
+		p.cond.Broadcast()
+	}
+	p.mu.Unlock()
+
+	if first {
+		c := &p.counters[p.workers]
+		for _, idx := range drained {
+			slot := p.ring.Slot(idx)
+			bump(&c.started)
+			setMsg(slot, msgShutdown)
+			setResult(slot, StatusAborted, 0, 0, NoWorker)
+			bump(&c.completed)
+			p.comp.publish(idx)
+		}
+		p.mu.Lock()
+		p.busy--
+		p.checkQuiescedLocked()
+		p.mu.Unlock()
+	}
+
+	t := time.NewTimer(timeout)
+	select {
+	case <-p.quiesced:
+	case <-t.C:
+	}
+	t.Stop()
+
+	p.mu.Lock()
+	busy := p.busy
+	p.mu.Unlock()
+	if busy == 0 {
+		p.life.Lock()
+		p.released = true
+		p.life.Unlock()
+	}
+	return busy, nil
+}

@@ -1,0 +1,193 @@
+package pool
+
+// The worker loop and the execution of one task.
+//
+// Loop (one goroutine per worker):
+//  1. Under the queue mutex, wait on cond while the queue is empty and the
+//     pool is open (blocked, no spinning).
+//  2. Take grabCount(len, workers) indices into a local buffer, mark the
+//     worker busy, release the mutex.
+//  3. Execute each index (below), publishing each completion as it ends.
+//  4. Re-take the mutex, mark the worker idle; if the pool is closed and no
+//     worker is busy, signal quiescence; go to 1 (or exit when closed).
+//
+// Execute (per task):
+//  1. If the slot's cancel word is set (or the pool is closing): ABORTED
+//     without running.
+//  2. Fault injection (faults.go): INJECTED, or hang until cancel/shutdown.
+//  3. Decode the descriptor, bounds-check it under the segment read lock,
+//     look up the kind. Data kinds run under the lock and recover();
+//     spin/sleep parse their input under the lock and wait after it.
+//  4. Injected delay, if any.
+//  5. Write status/out_len/exec_ns/worker (msg was written in 1-4), then
+//     publish (complete.go).
+//
+// Grabbing several tasks per lock makes the per-task queue cost a fraction
+// of a lock when the queue is long; taking at most len/workers keeps a
+// worker from holding more than its fair share while others idle. A task in
+// a local buffer still sees cancel and shutdown at step 1.
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+// maxGrab bounds the tasks taken per lock. Picked so the lock cost is <5% of
+// an empty echo task; larger gains nothing measurable (BenchmarkPool).
+const maxGrab = 32
+
+// NoWorker is the worker field of a task that no worker ran (aborted by
+// close while still queued).
+const NoWorker = 0xFFFFFFFF
+
+var msgBadDescriptor = []byte("descriptor failed the bounds checks")
+
+func grabCount(queued, workers int) int {
+	return max(1, min(maxGrab, queued/workers))
+}
+
+type worker struct {
+	p     *Pool
+	id    uint32
+	wait  *waiter
+	rng   *rand.Rand
+	c     *workerCounters
+	local []uint32
+}
+
+func (wk *worker) loop() {
+	p := wk.p
+	p.mu.Lock()
+	for {
+		for p.q.len() == 0 && !p.closed {
+			p.idle++
+			p.cond.Wait()
+			p.idle--
+		}
+		if p.closed { // Close drained the queue; nothing left to take
+			break
+		}
+		wk.local = p.q.popInto(wk.local[:0], grabCount(p.q.len(), p.workers))
+		p.busy++
+		p.mu.Unlock()
+		for _, idx := range wk.local {
+			wk.execute(idx)
+		}
+		p.mu.Lock()
+		p.busy--
+		p.checkQuiescedLocked()
+	}
+	p.mu.Unlock()
+}
+
+// execute runs slot idx and publishes its completion.
+func (wk *worker) execute(idx uint32) {
+	p := wk.p
+	slot := p.ring.Slot(idx)
+	cancel := p.ring.cancelWord(idx)
+	bump(&wk.c.started)
+	published := false
+	defer func() {
+		// Backstop: handlers recover their own panics (runData); this only
+		// catches a bug in the pool code, so the worker survives and the
+		// task still completes.
+		if v := recover(); v != nil && !published {
+			setMsg(slot, panicMsg(v))
+			setResult(slot, StatusTaskPanic, 0, 0, wk.id)
+			bump(&wk.c.panics)
+			bump(&wk.c.completed)
+			p.comp.publish(idx)
+		}
+	}()
+	st, outLen, execNs := wk.run(slot, cancel)
+	setResult(slot, st, outLen, execNs, wk.id)
+	if st == StatusTaskPanic {
+		bump(&wk.c.panics)
+	}
+	bump(&wk.c.completed)
+	published = true
+	p.comp.publish(idx)
+}
+
+// run is execute steps 1-4; it writes msg and the output, returns the rest.
+func (wk *worker) run(slot []byte, cancel *uint32) (Status, uint32, uint64) {
+	if why := wk.wait.abortReason(cancel); why != nil {
+		setMsg(slot, why)
+		return StatusAborted, 0, 0
+	}
+	start := mono()
+	f := wk.p.faults.Load()
+	if f != nil {
+		switch f.roll(wk.rng) {
+		case faultError:
+			setMsg(slot, msgInjected)
+			return StatusInjected, 0, uint64(mono() - start)
+		case faultHang:
+			setMsg(slot, wk.wait.sleep(-1, cancel))
+			return StatusAborted, 0, uint64(mono() - start)
+		}
+	}
+	o := wk.handle(slot, cancel)
+	if f != nil && f.DelayFactor > 1 {
+		extra := time.Duration(float64(mono()-start) * (f.DelayFactor - 1))
+		if why := wk.wait.sleep(extra, cancel); why != nil {
+			setMsg(slot, why)
+			o = outcome{status: StatusAborted}
+		}
+	}
+	return o.status, o.outLen, uint64(mono() - start)
+}
+
+// handle is execute step 3. The msg is in the slot when it returns.
+func (wk *worker) handle(slot []byte, cancel *uint32) outcome {
+	d := DecodeDesc(slot)
+	segs := &wk.p.segs
+	segs.mu.RLock()
+	in, out, ok := resolve(segs, d)
+	if !ok {
+		segs.mu.RUnlock()
+		setMsg(slot, msgBadDescriptor)
+		return outcome{status: StatusBadDescriptor}
+	}
+	k := lookupKind(d.Kind)
+	if k == nil {
+		segs.mu.RUnlock()
+		setMsg(slot, strconv.AppendUint([]byte("unknown kind "), uint64(d.Kind), 10))
+		return outcome{status: StatusUnknownKind}
+	}
+	if k.timed {
+		dur, ok := ParseMicros(in)
+		segs.mu.RUnlock()
+		if !ok {
+			setMsg(slot, msgBadMicros)
+			return outcome{status: StatusBadInput}
+		}
+		o := wk.wait.timed(dur, k.burn, cancel)
+		setMsg(slot, o.msg)
+		return o
+	}
+	o := runData(k, in, out) // recovers handler panics
+	setMsg(slot, o.msg)      // o.msg may alias in: copy before unlocking
+	segs.mu.RUnlock()
+	return o
+}
+
+// resolve applies the bounds checks of docs/TRANSPORT.md to d and returns
+// the input and output windows. Caller holds segs.mu for reading.
+func resolve(segs *Segments, d Desc) (in, out []byte, ok bool) {
+	inSeg, ok1 := segs.lookup(d.InSeg)
+	outSeg, ok2 := segs.lookup(d.OutSeg)
+	if !ok1 || !ok2 ||
+		!inBounds(len(inSeg), d.InOff, d.InLen) ||
+		!inBounds(len(outSeg), d.OutOff, d.OutCap) {
+		return nil, nil, false
+	}
+	// Three-index slices: a handler cannot grow out past out_cap.
+	// int arithmetic (64-bit here): the sums were checked above and cannot wrap.
+	inEnd := int(d.InOff) + int(d.InLen)
+	outEnd := int(d.OutOff) + int(d.OutCap)
+	in = inSeg[d.InOff:inEnd:inEnd]
+	out = outSeg[d.OutOff:outEnd:outEnd]
+	return in, out, true
+}

@@ -1,0 +1,72 @@
+/**
+ * Errors: every failure crossfair reports is a CrossfairError with a stable
+ * `code`. Codes keep their meaning across versions; new ones may be added.
+ * This is the only module that creates them (STYLE rule 11).
+ */
+
+export const ERROR_CODES = [
+  'E_QUEUE_FULL',
+  'E_UNKNOWN_KIND',
+  'E_BAD_INPUT',
+  'E_BAD_OPTIONS',
+  'E_TASK_FAILED',
+  'E_TASK_PANIC',
+  'E_TIMEOUT',
+  'E_ABORTED',
+  'E_CLOSED',
+  'E_POOL_UNAVAILABLE',
+  'E_ABI_MISMATCH',
+  'E_RATE_LIMITED',
+  /** A descriptor failed the native bounds checks: a crossfair bug, never user input. */
+  'E_BAD_DESCRIPTOR',
+  /** A handler's output did not fit the capacity reserved for it. */
+  'E_OUTPUT_TOO_LARGE',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface CrossfairErrorDetails {
+  /** Pool that ran (or was asked to run) the task, when there is one. */
+  pool?: string;
+  runtime?: string;
+  kind?: string;
+  /** Underlying errors, e.g. every failed load attempt. */
+  causes?: unknown[];
+}
+
+export class CrossfairError extends Error {
+  readonly code: ErrorCode;
+  readonly pool?: string;
+  readonly runtime?: string;
+  readonly kind?: string;
+
+  constructor(code: ErrorCode, message: string, details: CrossfairErrorDetails = {}) {
+    super(message, details.causes ? { cause: details.causes } : undefined);
+    this.name = 'CrossfairError';
+    this.code = code;
+    if (details.pool !== undefined) this.pool = details.pool;
+    if (details.runtime !== undefined) this.runtime = details.runtime;
+    if (details.kind !== undefined) this.kind = details.kind;
+  }
+}
+
+export function isCrossfairError(e: unknown): e is CrossfairError {
+  return e instanceof CrossfairError;
+}
+
+const CODE_PREFIX = /^(E_[A-Z_]+): ([\s\S]*)$/;
+
+/**
+ * Native layers (the Rust addon, the Go shim) throw plain Errors whose
+ * message starts with a code ("E_CLOSED: pool is closed"). Turn one into a
+ * CrossfairError, falling back to `fallback` for anything else.
+ */
+export function fromNativeError(e: unknown, fallback: ErrorCode, details: CrossfairErrorDetails = {}): CrossfairError {
+  if (e instanceof CrossfairError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  const m = CODE_PREFIX.exec(message);
+  if (m && (ERROR_CODES as readonly string[]).includes(m[1]!)) {
+    return new CrossfairError(m[1] as ErrorCode, m[2]!, { ...details, causes: [e] });
+  }
+  return new CrossfairError(fallback, message, { ...details, causes: [e] });
+}

@@ -1,0 +1,148 @@
+/**
+ * FfiBackend: a pool reached through ffi-rs instead of the compiled shim. It
+ * works with the Go library or any library implementing the C ABI
+ * (native/go/include/crossfair.h), with no C++ compiled for it.
+ *
+ * Every C call is synchronous, so each runs on a piscina thread:
+ * 1. Calls that change state (register, submit, unregister, inject, close)
+ *    go through one promise chain, so the library sees them in the order the
+ *    transport issued them, whichever thread runs each.
+ * 2. While tasks are in flight a waiter keeps one `cf_wait` outstanding on its
+ *    own thread; each return is this path's wake-up, and the transport drains.
+ *    With nothing in flight there is no wait, so nothing keeps the process
+ *    alive.
+ *
+ * The piscina pool is fixed-size (minThreads = maxThreads, no idle timeout):
+ * threads that loaded native code are never churned (BOUNDARY-RULES 11).
+ */
+import { Piscina } from 'piscina';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ffi from 'ffi-rs';
+import { CrossfairError } from '../errors.js';
+import { moduleDir } from './here.js';
+import { C_ERRORS, CF_ERR_CLOSED, FFI_LIBRARY_NAME, type FfiCall } from './ffi-calls.js';
+import type { NativeBackend } from './backend.js';
+
+/** How long one `cf_wait` blocks before the waiter re-checks whether it is
+ *  still needed: bounds how long an idle pool holds a thread after the last
+ *  completion. Picked to be invisible next to task latencies; not a tuning knob. */
+const WAIT_SLICE_MS = 100;
+
+type Run = (msg: FfiCall) => Promise<number | string | number[]>;
+
+let mainThreadOpened = '';
+
+/** Loads the library on the main thread before any worker does (BOUNDARY-RULES 1). */
+export function openOnMainThread(lib: string): void {
+  if (mainThreadOpened === lib) return;
+  ffi.open({ library: FFI_LIBRARY_NAME, path: lib });
+  mainThreadOpened = lib;
+}
+
+/** One piscina pool for every ffi-backed pool of a scheduler. */
+export function createFfiThreads(threads: number): Piscina {
+  return new Piscina({
+    filename: pathToFileURL(join(moduleDir, 'ffi-worker.js')).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Number.MAX_SAFE_INTEGER,
+    concurrentTasksPerWorker: 1,
+  });
+}
+
+function check(what: string, r: number | string | number[]): number {
+  if (typeof r === 'number' && r < 0) {
+    const code = r === CF_ERR_CLOSED ? 'E_CLOSED' : 'E_POOL_UNAVAILABLE';
+    throw new CrossfairError(code, `${what}: ${C_ERRORS[r] ?? `error ${r}`}`);
+  }
+  return r as number;
+}
+
+export async function ffiLibraryInfo(threads: Piscina, lib: string): Promise<{ abiVersion: number; kinds: string }> {
+  const run: Run = (m) => threads.run(m);
+  const abiVersion = check('cf_abi_version', await run({ op: 'abi', lib }));
+  const kinds = await run({ op: 'kinds', lib });
+  if (typeof kinds !== 'string') throw new CrossfairError('E_ABI_MISMATCH', `cf_kinds failed (${String(kinds)})`);
+  return { abiVersion, kinds };
+}
+
+export async function ffiBenchNative(threads: Piscina, lib: string, n: number, batch: number, workers: number): Promise<number> {
+  return check('cf_bench_native', await threads.run({ op: 'bench', lib, n, batch, workers }));
+}
+
+export class FfiBackend implements NativeBackend {
+  private chain: Promise<unknown> = Promise.resolve();
+  private waiting = false;
+  private wanted = false;
+  private closed = false;
+  /** First error of a chained call: surfaced by the next submit. */
+  private failure: Error | undefined;
+
+  private constructor(
+    private readonly run: Run,
+    private readonly lib: string,
+    private readonly h: number,
+    private readonly onWake: () => void,
+  ) {}
+
+  static async open(threads: Piscina, lib: string, ctrl: Uint8Array, workers: number, onWake: () => void): Promise<FfiBackend> {
+    const run: Run = (m) => threads.run(m);
+    const h = check('cf_pool_create', await run({ op: 'create', lib, ctrl, workers }));
+    return new FfiBackend(run, lib, h, onWake);
+  }
+
+  private ordered(msg: FfiCall, what: string): Promise<number> {
+    const p = this.chain.then(async () => check(what, await this.run(msg)));
+    this.chain = p.catch((e: Error) => {
+      this.failure ??= e;
+    });
+    return p;
+  }
+
+  registerSegment(id: number, seg: Uint8Array): Promise<void> {
+    return this.ordered({ op: 'register', lib: this.lib, h: this.h, id, seg }, 'cf_segment_register').then(() => undefined);
+  }
+
+  unregisterSegment(id: number): Promise<void> {
+    return this.ordered({ op: 'unregister', lib: this.lib, h: this.h, id }, 'cf_segment_unregister').then(() => undefined);
+  }
+
+  submit(start: number, count: number): Promise<number> {
+    if (this.failure) return Promise.reject(this.failure);
+    return this.ordered({ op: 'submit', lib: this.lib, h: this.h, start, count }, 'cf_submit');
+  }
+
+  inject(errorRate: number, delayFactor: number, hangRate: number): Promise<void> {
+    return this.ordered({ op: 'inject', lib: this.lib, h: this.h, errorRate, delayFactor, hangRate }, 'cf_inject').then(() => undefined);
+  }
+
+  async stats(): Promise<number[]> {
+    const r = await this.run({ op: 'stats', lib: this.lib, h: this.h });
+    return Array.isArray(r) ? r : [];
+  }
+
+  setRef(on: boolean): void {
+    this.wanted = on;
+    if (on && !this.waiting && !this.closed) void this.waitLoop();
+  }
+
+  async close(timeoutMs: number): Promise<number> {
+    this.closed = true;
+    return this.ordered({ op: 'close', lib: this.lib, h: this.h, timeoutMs }, 'cf_pool_close');
+  }
+
+  /** Step 2 of the header: one outstanding cf_wait while tasks are in flight. */
+  private async waitLoop(): Promise<void> {
+    this.waiting = true;
+    try {
+      while (this.wanted && !this.closed) {
+        const n = await this.run({ op: 'wait', lib: this.lib, h: this.h, timeoutMs: WAIT_SLICE_MS });
+        if (typeof n !== 'number' || n < 0) break;
+        if (n > 0) this.onWake();
+      }
+    } finally {
+      this.waiting = false;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The C ABI (native/go/include/crossfair.h) as ffi-rs call descriptions,
+ * and the messages the ffi backend sends to its piscina worker threads.
+ * Shared by both ends so their shapes cannot drift apart.
+ */
+
+export const FFI_LIBRARY_NAME = 'crossfair_c_abi';
+
+export type FfiCall =
+  | { op: 'abi'; lib: string }
+  | { op: 'kinds'; lib: string }
+  | { op: 'create'; lib: string; ctrl: Uint8Array; workers: number }
+  | { op: 'register'; lib: string; h: number; id: number; seg: Uint8Array }
+  | { op: 'unregister'; lib: string; h: number; id: number }
+  | { op: 'submit'; lib: string; h: number; start: number; count: number }
+  | { op: 'wait'; lib: string; h: number; timeoutMs: number }
+  | { op: 'inject'; lib: string; h: number; errorRate: number; delayFactor: number; hangRate: number }
+  | { op: 'stats'; lib: string; h: number }
+  | { op: 'close'; lib: string; h: number; timeoutMs: number }
+  | { op: 'bench'; lib: string; n: number; batch: number; workers: number };
+
+/** Negative return codes of the C ABI, by value. */
+export const C_ERRORS: Record<number, string> = {
+  [-1]: 'no such pool',
+  [-2]: 'control region layout rejected',
+  [-3]: 'pool is closed',
+  [-4]: 'argument out of range',
+  [-5]: 'panic recovered at the library boundary',
+};
+export const CF_ERR_CLOSED = -3;

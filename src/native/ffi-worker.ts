@@ -1,0 +1,61 @@
+/**
+ * Piscina worker for the `ffi` transport: makes the C ABI calls with ffi-rs.
+ * Every call here is synchronous and some block (`cf_wait`), which is why
+ * they run on these threads and never on the event loop (BOUNDARY-RULES 11).
+ *
+ * The library was already loaded on the main thread (loader.ts); `open` here
+ * dlopens the same absolute path, which returns the same handle, so the
+ * process still has one Go runtime.
+ *
+ * Pointer arguments are SharedArrayBuffer-backed Uint8Arrays: ffi-rs passes
+ * their backing store's address without copying (checked when this path was
+ * written), and the main thread keeps each buffer referenced until the
+ * library is done with it.
+ */
+import ffi from 'ffi-rs';
+import { FFI_LIBRARY_NAME, type FfiCall } from './ffi-calls.js';
+
+const { DataType, open, load } = ffi;
+let openedPath = '';
+
+function call(funcName: string, retType: number, paramsType: number[], paramsValue: unknown[]): number {
+  return load({ library: FFI_LIBRARY_NAME, funcName, retType, paramsType, paramsValue }) as unknown as number;
+}
+
+export default function run(msg: FfiCall): number | string | number[] {
+  if (openedPath !== msg.lib) {
+    open({ library: FFI_LIBRARY_NAME, path: msg.lib });
+    openedPath = msg.lib;
+  }
+  const { I32, U32, U64, U8Array, Double, I64 } = DataType;
+  switch (msg.op) {
+    case 'abi':
+      return call('cf_abi_version', U32, [], []);
+    case 'kinds': {
+      const buf = Buffer.alloc(4096);
+      const n = call('cf_kinds', I32, [U8Array, I32], [buf, buf.length]);
+      return n < 0 ? n : buf.toString('utf8', 0, n);
+    }
+    case 'create':
+      return call('cf_pool_create', I32, [U8Array, U64, I32], [msg.ctrl, msg.ctrl.byteLength, msg.workers]);
+    case 'register':
+      return call('cf_segment_register', I32, [I32, U32, U8Array, U64], [msg.h, msg.id, msg.seg, msg.seg.byteLength]);
+    case 'unregister':
+      return call('cf_segment_unregister', I32, [I32, U32], [msg.h, msg.id]);
+    case 'submit':
+      return call('cf_submit', I32, [I32, U32, U32], [msg.h, msg.start, msg.count]);
+    case 'wait':
+      return call('cf_wait', I32, [I32, I32], [msg.h, msg.timeoutMs]);
+    case 'inject':
+      return call('cf_inject', I32, [I32, Double, Double, Double], [msg.h, msg.errorRate, msg.delayFactor, msg.hangRate]);
+    case 'stats': {
+      const out = Buffer.alloc(8 * 5);
+      const n = call('cf_pool_stats', I32, [I32, U8Array, I32], [msg.h, out, 5]);
+      return n < 0 ? n : Array.from({ length: n }, (_, i) => Number(out.readBigUInt64LE(8 * i)));
+    }
+    case 'close':
+      return call('cf_pool_close', I32, [I32, I32], [msg.h, msg.timeoutMs]);
+    case 'bench':
+      return call('cf_bench_native', I64, [I32, I32, I32], [msg.n, msg.batch, msg.workers]);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Options: validates what createScheduler() is given and fills in defaults.
+ * Everything here fails with E_BAD_OPTIONS naming the offending path, before
+ * any native code is loaded.
+ */
+import { availableParallelism } from 'node:os';
+import { CrossfairError } from './errors.js';
+import type { ClassOptions, PolicyName, PoolOptions, Runtime, SchedulerOptions, Transport } from './types.js';
+
+export interface PoolConfig {
+  name: string;
+  runtime: Runtime;
+  transport: Transport;
+  workers: number;
+  maxInFlight: number;
+  ringSlots: number;
+  arenaBytes: number;
+  library?: string;
+}
+
+export interface ClassConfig {
+  name: string;
+  weight: number;
+  latencyBudgetMs?: number;
+  maxWaitMs?: number;
+}
+
+export interface SchedulerConfig {
+  pools: PoolConfig[];
+  classes: ClassConfig[];
+  policy: PolicyName;
+  maxQueue: number;
+  maxPayloadBytes: number;
+  metricsPrefix: string;
+  goMemoryLimit: string;
+}
+
+/** Slots per pool ring: 4096 x 256 B = 1 MiB of control region, and enough
+ *  in flight to amortise a boundary call over thousands of tiny tasks. */
+export const DEFAULT_RING_SLOTS = 4096;
+/** Tasks in flight per worker by default: deep enough that a batch of tiny
+ *  tasks keeps workers busy between wake-ups; the fair policy (issue 3) will
+ *  size credits from measured throughput instead. */
+export const DEFAULT_IN_FLIGHT_PER_WORKER = 256;
+export const DEFAULT_ARENA_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUE = 100_000;
+export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
+/** Segment offsets and lengths are u32 on the wire. */
+export const MAX_PAYLOAD_LIMIT = 2 ** 31;
+const MAX_WORKERS = 256;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+function bad(path: string, msg: string): never {
+  throw new CrossfairError('E_BAD_OPTIONS', `${path}: ${msg}`);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function checkKeys(path: string, obj: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) bad(`${path}.${k}`, `unknown option (expected one of ${allowed.join(', ')})`);
+  }
+}
+
+function names(path: string, rec: unknown): [string, unknown][] {
+  if (!isPlainObject(rec)) bad(path, 'must be a plain object');
+  const entries = Object.entries(rec);
+  if (entries.length === 0) bad(path, 'must name at least one entry');
+  for (const [k] of entries) {
+    if (FORBIDDEN_KEYS.has(k) || !NAME.test(k)) bad(`${path}.${k}`, 'names are 1-64 of [A-Za-z0-9_.-], starting with a letter or _');
+  }
+  return entries;
+}
+
+export function int(path: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(path, `must be an integer in ${min}..${max}, got ${String(v)}`);
+  return v;
+}
+
+function num(path: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) bad(path, `must be a finite number in ${min}..${max}, got ${String(v)}`);
+  return v;
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 2));
+}
+
+function pool(name: string, raw: unknown): PoolConfig {
+  const path = `pools.${name}`;
+  if (!isPlainObject(raw)) bad(path, 'must be a plain object');
+  const o = raw as Partial<PoolOptions> & Record<string, unknown>;
+  checkKeys(path, o, ['runtime', 'workers', 'maxInFlight', 'transport', 'library', 'ringSlots', 'arenaBytes', 'ratePerSec', 'minShare', 'maxShare']);
+  if (o.runtime !== 'rust' && o.runtime !== 'go') bad(`${path}.runtime`, `must be 'rust' or 'go', got ${String(o.runtime)}`);
+  const runtime = o.runtime;
+  const transport = o.transport ?? (runtime === 'rust' ? 'napi' : 'shim');
+  const allowed: Transport[] = runtime === 'rust' ? ['napi'] : ['shim', 'ffi'];
+  if (!allowed.includes(transport)) bad(`${path}.transport`, `a ${runtime} pool takes ${allowed.map((t) => `'${t}'`).join(' or ')}, got ${String(transport)}`);
+  const workers = o.workers === undefined ? defaultWorkers() : int(`${path}.workers`, o.workers, 1, MAX_WORKERS);
+  const ringSlots = o.ringSlots === undefined ? DEFAULT_RING_SLOTS : int(`${path}.ringSlots`, o.ringSlots, 8, 65536);
+  if ((ringSlots & (ringSlots - 1)) !== 0) bad(`${path}.ringSlots`, 'must be a power of two');
+  const maxInFlight = o.maxInFlight === undefined ? Math.min(ringSlots, DEFAULT_IN_FLIGHT_PER_WORKER * workers) : int(`${path}.maxInFlight`, o.maxInFlight, 1, ringSlots);
+  const arenaBytes = o.arenaBytes === undefined ? DEFAULT_ARENA_BYTES : int(`${path}.arenaBytes`, o.arenaBytes, 64 * 1024, 2 ** 31);
+  if (o.library !== undefined) {
+    if (transport !== 'ffi') bad(`${path}.library`, "only a pool with transport 'ffi' loads a library of its own");
+    if (typeof o.library !== 'string' || !o.library.startsWith('/')) bad(`${path}.library`, 'must be an absolute path');
+  }
+  if (o.ratePerSec !== undefined) num(`${path}.ratePerSec`, o.ratePerSec, 0, 1e9);
+  if (o.minShare !== undefined) num(`${path}.minShare`, o.minShare, 0, 1);
+  if (o.maxShare !== undefined) num(`${path}.maxShare`, o.maxShare, 0, 1);
+  const cfg: PoolConfig = { name, runtime, transport, workers, maxInFlight, ringSlots, arenaBytes };
+  if (o.library !== undefined) cfg.library = o.library;
+  return cfg;
+}
+
+function klass(name: string, raw: unknown): ClassConfig {
+  const path = `classes.${name}`;
+  if (!isPlainObject(raw)) bad(path, 'must be a plain object');
+  const o = raw as Partial<ClassOptions> & Record<string, unknown>;
+  checkKeys(path, o, ['weight', 'latencyBudgetMs', 'maxWaitMs']);
+  const cfg: ClassConfig = { name, weight: o.weight === undefined ? 1 : num(`${path}.weight`, o.weight, 0, 1e6) };
+  if (o.latencyBudgetMs !== undefined) cfg.latencyBudgetMs = num(`${path}.latencyBudgetMs`, o.latencyBudgetMs, 0, 3.6e6);
+  if (o.maxWaitMs !== undefined) cfg.maxWaitMs = num(`${path}.maxWaitMs`, o.maxWaitMs, 0, 3.6e6);
+  return cfg;
+}
+
+export function resolveOptions(raw: unknown = {}): SchedulerConfig {
+  if (raw === undefined) raw = {};
+  if (!isPlainObject(raw)) bad('options', 'must be a plain object');
+  const o = raw as SchedulerOptions & Record<string, unknown>;
+  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit']);
+  const pools = names('pools', o.pools ?? { rust: { runtime: 'rust' }, go: { runtime: 'go' } }).map(([n, v]) => pool(n, v));
+  const classes = names('classes', o.classes ?? { default: { weight: 1 } }).map(([n, v]) => klass(n, v));
+  const policy = o.policy ?? 'fifo';
+  if (policy === 'fair') bad('policy', "'fair' arrives with the fair scheduler (issue 3); this version offers 'fifo' and 'round-robin'");
+  if (policy !== 'fifo' && policy !== 'round-robin') bad('policy', `must be 'fifo' or 'round-robin', got ${String(policy)}`);
+  const go = pools.filter((p) => p.runtime === 'go');
+  const libs = new Set(go.map((p) => p.library ?? ''));
+  if (libs.size > 1) bad('pools', 'all go pools must load the same library: one Go runtime per process');
+  const prefix = o.metricsPrefix ?? 'crossfair_';
+  if (typeof prefix !== 'string' || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(prefix)) bad('metricsPrefix', 'must be a valid Prometheus name prefix');
+  const goMemoryLimit = o.goMemoryLimit ?? '1GiB';
+  if (typeof goMemoryLimit !== 'string' || !/^[0-9]+(B|KiB|MiB|GiB|TiB)?$/.test(goMemoryLimit)) bad('goMemoryLimit', 'must look like GOMEMLIMIT, e.g. "512MiB"');
+  return {
+    pools,
+    classes,
+    policy,
+    maxQueue: o.maxQueue === undefined ? DEFAULT_MAX_QUEUE : int('maxQueue', o.maxQueue, 1, 1e8),
+    maxPayloadBytes: o.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD : int('maxPayloadBytes', o.maxPayloadBytes, 0, MAX_PAYLOAD_LIMIT),
+    metricsPrefix: prefix,
+    goMemoryLimit,
+  };
+}
+
+export { isPlainObject, FORBIDDEN_KEYS };

@@ -1,0 +1,139 @@
+/**
+ * NativePool: one configured pool (a Rust or Go runtime behind one of the
+ * three transports), as the scheduler sees it. The scheduler reaches every
+ * runtime through this one class; what differs per runtime is the
+ * NativeBackend that `openPool` (pools.ts) gives it.
+ *
+ * Owns the pool's ring transport and its counters. Credits: at most
+ * `maxInFlight` tasks are handed to the native side; the rest wait in the
+ * scheduler's queue, where policy can still reorder them.
+ */
+import type { NativeBackend } from './native/backend.js';
+import { RingTransport, type Completion, type Staged } from './transport/ring.js';
+import type { PoolConfig } from './options.js';
+import type { PoolStats, Runtime, Transport } from './types.js';
+import type { PoolView } from './policy/placement.js';
+import { BusyMeter } from './stats.js';
+
+export interface PoolTask {
+  staged: Staged;
+  /** Slot in this pool's ring while in flight. */
+  slot: number;
+}
+
+export class NativePool<T extends PoolTask> implements PoolView {
+  readonly name: string;
+  readonly runtime: Runtime;
+  readonly transport: Transport;
+  readonly workers: number;
+  readonly maxInFlight: number;
+  readonly ring: RingTransport<T>;
+  completed = 0;
+  failed = 0;
+  private backend!: NativeBackend;
+  private referenced = false;
+  private readonly busy = new BusyMeter();
+
+  constructor(
+    cfg: PoolConfig,
+    /** Kind name to wire id, as the native library reported it. */
+    readonly kinds: ReadonlyMap<string, number>,
+    private readonly onSettle: (t: T, c: Completion, pool: NativePool<T>) => void,
+    /** Called after every drain that settled something. */
+    private readonly onDrained: () => void,
+  ) {
+    this.name = cfg.name;
+    this.runtime = cfg.runtime;
+    this.transport = cfg.transport;
+    this.workers = cfg.workers;
+    this.maxInFlight = cfg.maxInFlight;
+    this.ring = new RingTransport<T>(cfg.ringSlots, cfg.arenaBytes, (t, c) => this.settle(t, c));
+  }
+
+  async attach(backend: NativeBackend): Promise<void> {
+    this.backend = backend;
+    await this.ring.attach(backend);
+  }
+
+  /** The wake-up callback handed to the native side. */
+  readonly wake = (): void => {
+    if (this.ring.drain() > 0) this.onDrained();
+  };
+
+  get inFlight(): number {
+    return this.ring.inFlight;
+  }
+
+  get load(): number {
+    return this.ring.inFlight / this.workers;
+  }
+
+  get hasCredit(): boolean {
+    return this.ring.inFlight < this.maxInFlight;
+  }
+
+  /** Stages `t`; false when the ring has no room for it now. */
+  dispatch(t: T): boolean {
+    const slot = this.ring.stage(t, t.staged);
+    if (slot < 0) return false;
+    t.slot = slot;
+    return true;
+  }
+
+  /** Sends everything staged since the last flush in one boundary call. */
+  flush(onError: (e: unknown) => void): void {
+    if (!this.referenced && this.ring.inFlight > 0) this.setRef(true);
+    try {
+      const r = this.ring.commit();
+      if (typeof r !== 'number') r.catch(onError);
+    } catch (e) {
+      onError(e);
+    }
+  }
+
+  cancel(t: T): void {
+    this.ring.cancel(t.slot);
+  }
+
+  inject(errorRate: number, delayFactor: number, hangRate: number): void | Promise<void> {
+    return this.backend.inject(errorRate, delayFactor, hangRate);
+  }
+
+  stats(now: number): PoolStats {
+    return {
+      runtime: this.runtime,
+      transport: this.transport,
+      workers: this.workers,
+      completed: this.completed,
+      failed: this.failed,
+      inFlight: this.ring.inFlight,
+      maxInFlight: this.maxInFlight,
+      utilization: this.busy.utilization(now, this.workers),
+      breaker: 'closed',
+      healthy: true,
+    };
+  }
+
+  nativeStats(): number[] | Promise<number[]> {
+    return this.backend.stats();
+  }
+
+  /** Returns the workers still busy after `timeoutMs` (0 = all memory released). */
+  async close(timeoutMs: number): Promise<number> {
+    this.setRef(false);
+    return this.ring.close(timeoutMs);
+  }
+
+  private settle(t: T, c: Completion): void {
+    this.busy.add(performance.now(), c.execNs);
+    if (c.status === 0) this.completed++;
+    else this.failed++;
+    this.onSettle(t, c, this);
+    if (this.referenced && this.ring.inFlight === 0) this.setRef(false);
+  }
+
+  private setRef(on: boolean): void {
+    this.referenced = on;
+    this.backend.setRef(on);
+  }
+}

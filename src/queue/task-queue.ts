@@ -1,0 +1,78 @@
+/**
+ * TaskQueue: a growable ring buffer of queued tasks, FIFO, O(1) push/shift
+ * and unshift (to put back a task that could not be staged).
+ *
+ *   [ . . . h x x x x t . . . ]   h = head, t = head + length (mod capacity)
+ *
+ * Cancelled tasks are not removed from the middle (that would be O(n));
+ * their owner marks them and `peek` skips them. `live` counts the rest.
+ * Capacity doubles when full, starting at 1024 entries.
+ */
+
+export interface Cancellable {
+  /** True while the task still waits in the queue. */
+  readonly queued: boolean;
+}
+
+const INITIAL_CAPACITY = 1024;
+
+export class TaskQueue<T extends Cancellable> {
+  private buf: (T | undefined)[] = new Array<T | undefined>(INITIAL_CAPACITY);
+  private head = 0;
+  private length = 0;
+  /** Queued tasks not yet cancelled. */
+  live = 0;
+
+  push(t: T): void {
+    if (this.length === this.buf.length) this.grow();
+    this.buf[(this.head + this.length) & (this.buf.length - 1)] = t;
+    this.length++;
+    this.live++;
+  }
+
+  unshift(t: T): void {
+    if (this.length === this.buf.length) this.grow();
+    this.head = (this.head - 1) & (this.buf.length - 1);
+    this.buf[this.head] = t;
+    this.length++;
+    this.live++;
+  }
+
+  /** The oldest task still queued, dropping cancelled ones on the way. */
+  peek(): T | undefined {
+    while (this.length > 0) {
+      const t = this.buf[this.head]!;
+      if (t.queued) return t;
+      this.drop();
+    }
+    return undefined;
+  }
+
+  /** Removes and returns the task `peek` returned. */
+  shift(): T | undefined {
+    const t = this.peek();
+    if (t !== undefined) {
+      this.drop();
+      this.live--;
+    }
+    return t;
+  }
+
+  /** A queued task was cancelled in place. */
+  cancelled(): void {
+    this.live--;
+  }
+
+  private drop(): void {
+    this.buf[this.head] = undefined;
+    this.head = (this.head + 1) & (this.buf.length - 1);
+    this.length--;
+  }
+
+  private grow(): void {
+    const next = new Array<T | undefined>(this.buf.length * 2);
+    for (let i = 0; i < this.length; i++) next[i] = this.buf[(this.head + i) & (this.buf.length - 1)];
+    this.buf = next;
+    this.head = 0;
+  }
+}

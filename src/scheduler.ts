@@ -1,0 +1,349 @@
+/**
+ * Scheduler: admission, the queue, placement, batching to the pools, and the
+ * accounting of every task from submit() to its settlement.
+ *
+ * Life of a task (docs/ARCHITECTURE.md draws it):
+ * 1. submit(): validate (task.ts); refuse with a code when closed or full;
+ *    otherwise queue it and schedule one flush for this tick.
+ * 2. flush(): while the head of the queue can be placed (policy/placement.ts)
+ *    on a pool with credit, stage it in that pool's ring; then one boundary
+ *    call per pool for everything staged.
+ * 3. A pool wakes us; its ring drains; each completion settles its task
+ *    (resolve, or reject with the code for its status) and frees credit, so
+ *    the drain ends with another flush.
+ * 4. Timeouts and aborts cancel a queued task at once, and a running one by
+ *    setting its cancel flag; either way the task is settled right then, and
+ *    a late completion is ignored: a task is settled exactly once.
+ * 5. close(): refuse new tasks, wait for the rest up to a deadline, cancel
+ *    what remains, close the pools.
+ *
+ * Invariant, checked by the tests after every scenario:
+ *   submitted = completed + failed + cancelled + queued + inFlight
+ * (rejected tasks were never submitted).
+ */
+import { Registry } from 'prom-client';
+import { CrossfairError, type ErrorCode } from './errors.js';
+import { checkTask, type CheckedTask, type TaskContext } from './task.js';
+import { TaskQueue } from './queue/task-queue.js';
+import { leastLoaded, roundRobin } from './policy/placement.js';
+import { NativePool, type PoolTask } from './pool.js';
+import { openPools } from './pools.js';
+import { registerMetrics } from './metrics.js';
+import { SampleWindow } from './stats.js';
+import { STATUS } from './transport/layout.js';
+import type { Completion, Staged } from './transport/ring.js';
+import type { SchedulerConfig } from './options.js';
+import type { Piscina } from 'piscina';
+import type { ClassStats, CloseOptions, Faults, Scheduler, SchedulerStats, Task, TaskResult, Totals } from './types.js';
+
+const QUEUED = 0;
+const IN_FLIGHT = 1;
+const DONE = 2;
+
+class ClassState {
+  submitted = 0;
+  completed = 0;
+  failed = 0;
+  cancelled = 0;
+  queued = 0;
+  inFlight = 0;
+  servedNs = 0;
+  readonly waits = new SampleWindow();
+  constructor(readonly name: string) {}
+}
+
+class Job implements PoolTask {
+  state = QUEUED;
+  slot = -1;
+  pool: NativePool<Job> | undefined = undefined;
+  dispatchedAt = 0;
+  timer: NodeJS.Timeout | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+  readonly staged: Staged;
+
+  constructor(
+    readonly task: CheckedTask,
+    readonly cls: ClassState,
+    /** Index of the pinned pool, or -1. */
+    readonly pin: number,
+    readonly enqueuedAt: number,
+    readonly resolve: (r: TaskResult) => void,
+    readonly reject: (e: CrossfairError) => void,
+  ) {
+    this.staged = { kindId: 0, input: task.input, inLen: task.inLen, outCap: task.kind.outCap(task.inLen) };
+  }
+
+  get queued(): boolean {
+    return this.state === QUEUED;
+  }
+}
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  [STATUS.TASK_FAILED]: 'E_TASK_FAILED',
+  [STATUS.TASK_PANIC]: 'E_TASK_PANIC',
+  [STATUS.UNKNOWN_KIND]: 'E_UNKNOWN_KIND',
+  [STATUS.BAD_INPUT]: 'E_BAD_INPUT',
+  [STATUS.BAD_DESCRIPTOR]: 'E_BAD_DESCRIPTOR',
+  [STATUS.OUTPUT_TOO_LARGE]: 'E_OUTPUT_TOO_LARGE',
+  [STATUS.ABORTED]: 'E_ABORTED',
+  [STATUS.INJECTED]: 'E_TASK_FAILED',
+};
+
+export class CrossfairScheduler implements Scheduler {
+  readonly registry: Registry;
+  private readonly queue = new TaskQueue<Job>();
+  private readonly classes = new Map<string, ClassState>();
+  private pools: NativePool<Job>[] = [];
+  private ffiThreads: Piscina | undefined;
+  private readonly ctx: TaskContext;
+  private readonly totals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, rejected: 0, queued: 0, inFlight: 0 };
+  private flushScheduled = false;
+  private rrPrevious = -1;
+  private closing = false;
+  private closed: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private readonly flushMicrotask = (): void => this.flush();
+
+  private constructor(private readonly cfg: SchedulerConfig, registry: Registry | undefined) {
+    for (const c of cfg.classes) this.classes.set(c.name, new ClassState(c.name));
+    this.registry = registry ?? new Registry();
+    this.ctx = { kinds: new Set(), classes: new Set(this.classes.keys()), pools: new Map(), maxPayloadBytes: cfg.maxPayloadBytes, defaultClass: cfg.classes[0]!.name };
+  }
+
+  static async create(cfg: SchedulerConfig, registry?: Registry): Promise<CrossfairScheduler> {
+    const s = new CrossfairScheduler(cfg, registry);
+    const opened = await openPools<Job>(cfg, (job, c, pool) => s.settle(job, c, pool), () => s.flush());
+    s.pools = opened.pools;
+    s.ffiThreads = opened.ffiThreads;
+    const kinds = new Set<string>();
+    for (const p of s.pools) {
+      (s.ctx.pools as Map<string, ReadonlyMap<string, number>>).set(p.name, p.kinds);
+      for (const k of p.kinds.keys()) kinds.add(k);
+    }
+    s.ctx.kinds = kinds;
+    registerMetrics(s.registry, cfg.metricsPrefix, () => s.stats());
+    return s;
+  }
+
+  submit(task: Task): Promise<TaskResult> {
+    return new Promise<TaskResult>((resolve, reject) => this.admit(task, resolve, reject));
+  }
+
+  submitMany(tasks: readonly Task[]): Promise<(TaskResult | CrossfairError)[]> {
+    if (!Array.isArray(tasks)) return Promise.reject(new CrossfairError('E_BAD_INPUT', 'submitMany takes an array of tasks'));
+    const out = new Array<Promise<TaskResult | CrossfairError>>(tasks.length);
+    for (let i = 0; i < tasks.length; i++) out[i] = this.submit(tasks[i]!).catch((e: CrossfairError) => e);
+    return Promise.all(out);
+  }
+
+  private admit(task: Task, resolve: (r: TaskResult) => void, reject: (e: CrossfairError) => void): void {
+    let checked: CheckedTask;
+    try {
+      if (this.closing) throw new CrossfairError('E_CLOSED', 'the scheduler is closed');
+      checked = checkTask(task, this.ctx);
+      if (this.totals.queued >= this.cfg.maxQueue) throw new CrossfairError('E_QUEUE_FULL', `${this.totals.queued} tasks queued; maxQueue is ${this.cfg.maxQueue}`);
+    } catch (e) {
+      this.totals.rejected++;
+      reject(e instanceof CrossfairError ? e : new CrossfairError('E_BAD_INPUT', String(e)));
+      return;
+    }
+    const cls = this.classes.get(checked.className)!;
+    const pin = checked.pool === undefined ? -1 : this.pools.findIndex((p) => p.name === checked.pool);
+    const job = new Job(checked, cls, pin, performance.now(), resolve, reject);
+    if (checked.signal) {
+      if (checked.signal.aborted) {
+        this.totals.rejected++;
+        reject(new CrossfairError('E_ABORTED', 'the signal was already aborted'));
+        return;
+      }
+      const signal = checked.signal;
+      job.onAbort = () => this.cancel(job, 'E_ABORTED', 'aborted by its signal');
+      signal.addEventListener('abort', job.onAbort, { once: true });
+    }
+    if (checked.timeoutMs !== undefined) job.timer = setTimeout(() => this.cancel(job, 'E_TIMEOUT', `timed out after ${checked.timeoutMs} ms`), checked.timeoutMs);
+    cls.submitted++;
+    cls.queued++;
+    this.totals.submitted++;
+    this.totals.queued++;
+    this.queue.push(job);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushMicrotask);
+    }
+  }
+
+  /** Step 2 of the header. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const pools = this.pools;
+    const rr = this.cfg.policy === 'round-robin';
+    for (let job = this.queue.peek(); job !== undefined; job = this.queue.peek()) {
+      const kind = job.task.kind.name;
+      const i = rr ? roundRobin(kind, job.pin, pools, this.rrPrevious) : leastLoaded(kind, job.pin, pools);
+      if (i < 0) break; // FIFO: the head waits for credit, and so does everything behind it
+      const pool = pools[i]!;
+      job.staged.kindId = pool.kinds.get(kind)!;
+      if (!pool.dispatch(job)) break;
+      this.queue.shift();
+      this.rrPrevious = i;
+      job.state = IN_FLIGHT;
+      job.pool = pool;
+      job.dispatchedAt = performance.now();
+      job.cls.queued--;
+      job.cls.inFlight++;
+      this.totals.queued--;
+      this.totals.inFlight++;
+      job.cls.waits.add(job.dispatchedAt - job.enqueuedAt);
+    }
+    for (const p of pools) p.flush((e) => this.poolFailed(p, e));
+  }
+
+  /** Step 3: a completion from `pool`. */
+  private settle(job: Job, c: Completion, pool: NativePool<Job>): void {
+    if (job.state !== IN_FLIGHT) return; // cancelled earlier and already settled
+    job.state = DONE;
+    job.cls.inFlight--;
+    this.totals.inFlight--;
+    this.detach(job);
+    job.cls.servedNs += c.execNs;
+    if (c.status === STATUS.OK) {
+      job.cls.completed++;
+      this.totals.completed++;
+      job.resolve({
+        output: c.output,
+        pool: pool.name,
+        runtime: pool.runtime,
+        waitUs: Math.round((job.dispatchedAt - job.enqueuedAt) * 1000),
+        execUs: Math.round(c.execNs / 1000),
+        attempts: 1,
+      });
+    } else {
+      const code = STATUS_CODES[c.status] ?? 'E_TASK_FAILED';
+      if (code === 'E_ABORTED') {
+        job.cls.cancelled++;
+        this.totals.cancelled++;
+      } else {
+        job.cls.failed++;
+        this.totals.failed++;
+      }
+      const message = c.status === STATUS.ABORTED ? 'the pool shut down while the task ran' : c.message;
+      job.reject(new CrossfairError(code, message, { pool: pool.name, runtime: pool.runtime, kind: job.task.kind.name }));
+    }
+    this.checkIdle();
+  }
+
+  /** Step 4. */
+  private cancel(job: Job, code: ErrorCode, message: string): void {
+    if (job.state === QUEUED) {
+      this.queue.cancelled();
+      job.cls.queued--;
+      this.totals.queued--;
+    } else if (job.state === IN_FLIGHT) {
+      job.pool!.cancel(job);
+      job.cls.inFlight--;
+      this.totals.inFlight--;
+    } else return;
+    job.state = DONE;
+    this.detach(job);
+    job.cls.cancelled++;
+    this.totals.cancelled++;
+    job.reject(new CrossfairError(code, message, { kind: job.task.kind.name, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) }));
+    this.checkIdle();
+  }
+
+  private detach(job: Job): void {
+    if (job.timer !== undefined) clearTimeout(job.timer);
+    if (job.onAbort !== undefined) job.task.signal!.removeEventListener('abort', job.onAbort);
+  }
+
+  /** A boundary call failed: the tasks it carried cannot complete. */
+  private poolFailed(pool: NativePool<Job>, e: unknown): void {
+    const err = e instanceof CrossfairError ? e : new CrossfairError('E_POOL_UNAVAILABLE', String(e), { pool: pool.name, runtime: pool.runtime });
+    for (const job of pool.ring.owners()) {
+      if (job.state === IN_FLIGHT) this.cancel(job, err.code, `pool ${pool.name} failed: ${err.message}`);
+    }
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length > 0 && this.totals.queued === 0 && this.totals.inFlight === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  stats(): SchedulerStats {
+    const now = performance.now();
+    const classes: Record<string, ClassStats> = {};
+    for (const [name, c] of this.classes) {
+      classes[name] = {
+        submitted: c.submitted,
+        completed: c.completed,
+        failed: c.failed,
+        cancelled: c.cancelled,
+        queued: c.queued,
+        inFlight: c.inFlight,
+        servedUs: Math.round(c.servedNs / 1000),
+        waitP99Ms: c.waits.quantile(0.99),
+      };
+    }
+    const pools: SchedulerStats['pools'] = {};
+    for (const p of this.pools) pools[p.name] = p.stats(now);
+    return { classes, pools, totals: { ...this.totals } };
+  }
+
+  inject(pool: string, faults: Faults | null): void {
+    const p = this.pools.find((x) => x.name === pool);
+    if (!p) throw new CrossfairError('E_BAD_INPUT', `unknown pool ${JSON.stringify(String(pool).slice(0, 64))}`);
+    const f = checkFaults(faults);
+    const r = p.inject(f.errorRate, f.delayFactor, f.hangRate);
+    if (r) r.catch(() => undefined); // ffi: a closed pool has no faults to set
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closed ??= this.shutdown(options);
+    return this.closed;
+  }
+
+  /** Step 5. */
+  private async shutdown(options: CloseOptions): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 5000;
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) throw new CrossfairError('E_BAD_OPTIONS', 'close: timeoutMs must be a finite number >= 0');
+    this.closing = true;
+    if (this.totals.queued + this.totals.inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.idleWaiters.push(resolve);
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      clearTimeout(timer);
+    }
+    for (let job = this.queue.peek(); job !== undefined; job = this.queue.peek()) this.cancel(job, 'E_CLOSED', 'the scheduler closed before the task ran');
+    for (const p of this.pools) {
+      for (const job of p.ring.owners()) if (job.state === IN_FLIGHT) this.cancel(job, 'E_CLOSED', 'the scheduler closed while the task ran');
+    }
+    const busy = await Promise.all(this.pools.map((p) => p.close(1000)));
+    busy.forEach((n, i) => {
+      if (n > 0) process.emitWarning(`crossfair: pool ${this.pools[i]!.name} still had ${n} busy worker(s) at close; its memory stays allocated`, { code: 'CROSSFAIR_CLOSE_BUSY' });
+    });
+    await this.ffiThreads?.destroy();
+  }
+}
+
+function checkFaults(f: Faults | null): Required<Faults> {
+  if (f === null) return { errorRate: 0, delayFactor: 1, hangRate: 0 };
+  if (typeof f !== 'object' || f === undefined) throw new CrossfairError('E_BAD_INPUT', 'faults must be an object or null');
+  const rate = (name: keyof Faults, v: unknown, max: number, dflt: number): number => {
+    if (v === undefined) return dflt;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < (name === 'delayFactor' ? 1 : 0) || v > max) {
+      throw new CrossfairError('E_BAD_INPUT', `faults.${name} must be a finite number in ${name === 'delayFactor' ? 1 : 0}..${max}`);
+    }
+    return v;
+  };
+  for (const k of Object.keys(f)) if (!['errorRate', 'delayFactor', 'hangRate'].includes(k)) throw new CrossfairError('E_BAD_INPUT', `unknown fault ${JSON.stringify(k)}`);
+  return { errorRate: rate('errorRate', f.errorRate, 1, 0), delayFactor: rate('delayFactor', f.delayFactor, 1000, 1), hangRate: rate('hangRate', f.hangRate, 1, 0) };
+}

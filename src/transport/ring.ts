@@ -1,0 +1,280 @@
+/**
+ * RingTransport: moves tasks to one native pool and back through the shared
+ * control region (layout.ts, docs/TRANSPORT.md) without copying descriptors
+ * and with one boundary call per batch.
+ *
+ * Owns: the control region, the slot free list, the payload arena (segment
+ * 0) and the side segments of large payloads.
+ *
+ * Invariants:
+ * - a slot is free, staged, or in flight; at most N are in flight, so the
+ *   complete ring can never overflow;
+ * - a side segment stays registered (and referenced from JS) until the task
+ *   using it has completed;
+ * - the submit ring positions of a batch are not rewritten before native code
+ *   has read them: a position is reused only after N later submissions, and
+ *   N slots cannot all be taken while the batch's own tasks are in flight.
+ *
+ * Protocol:
+ * 1. stage(task): take a slot, write input into the arena (or a side
+ *    segment), write the descriptor, append the slot to the submit ring.
+ * 2. commit(): one `submit(start, count)` call for everything staged.
+ * 3. wake-up → drain(): clear the wake word, read completions up to comp_tail,
+ *    settle each, free its slot and memory, advance comp_head.
+ * 4. close(timeoutMs): native close; memory is dropped only if native reports
+ *    no busy worker, otherwise kept referenced for the life of the process.
+ */
+import { Arena } from './arena.js';
+import type { NativeBackend } from '../native/backend.js';
+import { H, MAX_SEGMENTS, MSG_MAX_BYTES, MSG_OFFSET_BYTES, S, SLOT_BYTES, STATUS, completeRingWord, createControl, slotWord, submitRingWord } from './layout.js';
+
+export interface Staged {
+  /** Wire id of the kind in this pool. */
+  kindId: number;
+  input: Uint8Array | string;
+  /** Input length in bytes (UTF-8 length for strings). */
+  inLen: number;
+  outCap: number;
+}
+
+export interface Completion {
+  status: number;
+  output: Uint8Array;
+  execNs: number;
+  message: string;
+}
+
+interface SlotUse<T> {
+  owner: T;
+  seq: number;
+  /** Segment id of the task's block: 0 arena, > 0 side segment, -1 none. */
+  seg: number;
+  cls: number;
+  off: number;
+  side?: SharedArrayBuffer;
+  outOff: number;
+}
+
+/** Memory kept alive because native code might still use it (close timed out). */
+const retained: unknown[] = [];
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+const ALIGN = 8;
+
+export class RingTransport<T> {
+  readonly control: SharedArrayBuffer;
+  readonly slots: number;
+  private readonly u32: Uint32Array;
+  private readonly i32: Int32Array;
+  private readonly arenaSab: SharedArrayBuffer;
+  private readonly arenaU8: Uint8Array;
+  private readonly arenaBuf: Buffer;
+  private readonly arena: Arena;
+  private readonly freeSlots: Int32Array;
+  private freeTop: number;
+  private readonly uses: (SlotUse<T> | undefined)[];
+  private readonly freeSegIds: number[] = [];
+  private subPos = 0;
+  private stageStart = 0;
+  private staged = 0;
+  private head = 0;
+  private seq = 0;
+  private backend!: NativeBackend;
+  /** Completions whose slot, seq or lengths did not check out (a native bug). */
+  anomalies = 0;
+
+  constructor(
+    slots: number,
+    arenaBytes: number,
+    private readonly onComplete: (owner: T, c: Completion) => void,
+  ) {
+    this.slots = slots;
+    this.control = createControl(slots);
+    this.u32 = new Uint32Array(this.control);
+    this.i32 = new Int32Array(this.control);
+    this.arenaSab = new SharedArrayBuffer(arenaBytes);
+    this.arenaU8 = new Uint8Array(this.arenaSab);
+    this.arenaBuf = Buffer.from(this.arenaSab);
+    this.arena = new Arena(arenaBytes);
+    this.freeSlots = new Int32Array(slots);
+    for (let i = 0; i < slots; i++) this.freeSlots[i] = slots - 1 - i;
+    this.freeTop = slots;
+    this.uses = new Array<SlotUse<T> | undefined>(slots).fill(undefined);
+    for (let id = MAX_SEGMENTS - 1; id >= 1; id--) this.freeSegIds.push(id);
+  }
+
+  /** Binds the native side and registers the arena as segment 0. */
+  async attach(backend: NativeBackend): Promise<void> {
+    this.backend = backend;
+    await backend.registerSegment(0, this.arenaU8);
+  }
+
+  get controlView(): Uint8Array {
+    return new Uint8Array(this.control);
+  }
+
+  get free(): number {
+    return this.freeTop;
+  }
+
+  get inFlight(): number {
+    return this.slots - this.freeTop;
+  }
+
+  /** Step 1. Returns the slot, or -1 when none is free. */
+  stage(owner: T, t: Staged): number {
+    if (this.freeTop === 0) return -1;
+    const outAt = alignUp(t.inLen);
+    const bytes = outAt + t.outCap;
+    const use: SlotUse<T> = { owner, seq: 0, seg: -1, cls: 0, off: 0, outOff: outAt };
+    let seg = 0;
+    let base = 0;
+    if (bytes > 0) {
+      const cls = Arena.classOf(bytes);
+      const off = cls >= 0 ? this.arena.alloc(cls) : -1;
+      if (off >= 0) {
+        use.seg = 0;
+        use.cls = cls;
+        use.off = off;
+        base = off;
+        writeInput(this.arenaBuf, this.arenaU8, off, t);
+      } else {
+        if (this.freeSegIds.length === 0) return -1;
+        seg = this.openSide(use, bytes, t);
+      }
+    }
+    const slot = this.freeSlots[--this.freeTop]!;
+    const seq = (this.seq = (this.seq + 1) >>> 0);
+    use.seq = seq;
+    this.uses[slot] = use;
+    const w = slotWord(this.slots, slot);
+    const u = this.u32;
+    u[w + S.seq] = seq;
+    u[w + S.kindFlags] = t.kindId;
+    u[w + S.inSeg] = seg;
+    u[w + S.inOff] = base;
+    u[w + S.inLen] = t.inLen;
+    u[w + S.outSeg] = seg;
+    u[w + S.outOff] = base + outAt;
+    u[w + S.outCap] = t.outCap;
+    this.i32[w + S.status] = STATUS.PENDING;
+    u[w + S.cancel] = 0;
+    if (this.staged === 0) this.stageStart = this.subPos;
+    u[submitRingWord(this.slots, this.subPos)] = slot;
+    this.subPos = (this.subPos + 1) >>> 0;
+    this.staged++;
+    return slot;
+  }
+
+  /** Step 2: one boundary call for the whole batch. */
+  commit(): number | Promise<number> {
+    const count = this.staged;
+    if (count === 0) return 0;
+    this.staged = 0;
+    return this.backend.submit(this.stageStart, count);
+  }
+
+  /** Step 3. Returns the number of completions settled. */
+  drain(): number {
+    const i32 = this.i32;
+    // Clear first: a completion published after the load below wakes us
+    // again (at worst one empty drain), never one lost.
+    Atomics.store(i32, H.wake, 0);
+    const tail = Atomics.load(i32, H.compTail) >>> 0;
+    let head = this.head;
+    let n = 0;
+    while (head !== tail) {
+      const slot = this.u32[completeRingWord(this.slots, head)]!;
+      head = (head + 1) >>> 0;
+      this.complete(slot);
+      n++;
+    }
+    this.head = head;
+    Atomics.store(i32, H.compHead, head | 0);
+    return n;
+  }
+
+  /** Tasks in flight, in slot order. */
+  *owners(): IterableIterator<T> {
+    for (const u of this.uses) if (u !== undefined) yield u.owner;
+  }
+
+  /** Asks native code to stop the task in `slot` (handlers poll the flag). */
+  cancel(slot: number): void {
+    Atomics.store(this.i32, slotWord(this.slots, slot) + S.cancel, 1);
+  }
+
+  /** Step 4. */
+  async close(timeoutMs: number): Promise<number> {
+    const busy = await this.backend.close(timeoutMs);
+    this.drain();
+    if (busy > 0) retained.push(this.control, this.arenaSab, this.uses);
+    return busy;
+  }
+
+  private complete(slot: number): void {
+    const use = slot < this.slots ? this.uses[slot] : undefined;
+    if (use === undefined) {
+      this.anomalies++;
+      return;
+    }
+    const w = slotWord(this.slots, slot);
+    const u = this.u32;
+    if (u[w + S.seq] !== use.seq) this.anomalies++;
+    let status = this.i32[w + S.status]!;
+    const outLen = u[w + S.outLen]!;
+    const execNs = u[w + S.execLo]! + u[w + S.execHi]! * 2 ** 32;
+    let output: Uint8Array = EMPTY;
+    let message = '';
+    if (status === STATUS.OK) {
+      if (outLen > u[w + S.outCap]!) {
+        status = STATUS.BAD_DESCRIPTOR;
+        message = `native output length ${outLen} exceeds capacity ${u[w + S.outCap]!}`;
+        this.anomalies++;
+      } else if (outLen > 0) {
+        output = use.side ? new Uint8Array(use.side, use.outOff, outLen) : this.arenaU8.slice(use.off + use.outOff, use.off + use.outOff + outLen);
+      }
+    } else {
+      const msgLen = Math.min(u[w + S.msgLen]!, MSG_MAX_BYTES);
+      const at = (w * 4) + MSG_OFFSET_BYTES;
+      message = Buffer.from(this.control, at, msgLen).toString('utf8');
+      if (status === STATUS.OUTPUT_TOO_LARGE) message = `output needs ${outLen} bytes, ${u[w + S.outCap]!} reserved`;
+    }
+    this.release(slot, use);
+    this.onComplete(use.owner, { status, output, execNs, message });
+  }
+
+  private release(slot: number, use: SlotUse<T>): void {
+    this.uses[slot] = undefined;
+    if (use.seg === 0) this.arena.release(use.cls, use.off);
+    else if (use.seg > 0) {
+      void this.backend.unregisterSegment(use.seg);
+      this.freeSegIds.push(use.seg);
+    }
+    this.freeSlots[this.freeTop++] = slot;
+  }
+
+  /** A dedicated segment for a payload the arena cannot hold. */
+  private openSide(use: SlotUse<T>, bytes: number, t: Staged): number {
+    const id = this.freeSegIds.pop()!; // stage() checked one is free
+    const sab = new SharedArrayBuffer(bytes);
+    const u8 = new Uint8Array(sab);
+    writeInput(Buffer.from(sab), u8, 0, t);
+    use.seg = id;
+    use.side = sab;
+    void this.backend.registerSegment(id, u8);
+    return id;
+  }
+}
+
+function alignUp(n: number): number {
+  return Math.ceil(n / ALIGN) * ALIGN; // not bitwise: lengths may exceed 2^31
+}
+
+function writeInput(buf: Buffer, u8: Uint8Array, off: number, t: Staged): void {
+  if (t.inLen === 0) return;
+  if (typeof t.input === 'string') buf.write(t.input, off, t.inLen, 'utf8');
+  else u8.set(t.input, off);
+}
+
+export const SLOT_SIZE = SLOT_BYTES;

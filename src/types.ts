@@ -1,0 +1,142 @@
+/**
+ * Public types: the contract of ../shared/DESIGN-BRIEF.md §2.
+ */
+import type { Registry } from 'prom-client';
+import type { CrossfairError } from './errors.js';
+
+export type Runtime = 'rust' | 'go';
+export type Transport = 'napi' | 'shim' | 'ffi';
+export type PolicyName = 'fifo' | 'round-robin' | 'fair';
+
+export interface PoolOptions {
+  runtime: Runtime;
+  /** Native worker threads (Rust) or worker goroutines (Go). Default: half the cores, at least 1. */
+  workers?: number;
+  /** Most tasks handed to the pool at once. Default: min(ringSlots, 256 x workers). */
+  maxInFlight?: number;
+  /** How the pool is reached. Rust: 'napi' (only). Go: 'shim' (default) or 'ffi'. */
+  transport?: Transport;
+  /** With transport 'ffi': absolute path of a library implementing the C ABI. */
+  library?: string;
+  /** Slots of the shared ring, a power of two (8..65536). Default 4096. */
+  ringSlots?: number;
+  /** Bytes of the payload arena (segment 0). Default 16 MiB. */
+  arenaBytes?: number;
+  /** Reserved for the fair policy (issue 3); validated now. */
+  ratePerSec?: number;
+  minShare?: number;
+  maxShare?: number;
+}
+
+export interface ClassOptions {
+  weight?: number;
+  latencyBudgetMs?: number;
+  maxWaitMs?: number;
+}
+
+export interface SchedulerOptions {
+  pools?: Record<string, PoolOptions>;
+  classes?: Record<string, ClassOptions>;
+  policy?: PolicyName;
+  /** Queued tasks in all; beyond it submit fails with E_QUEUE_FULL. Default 100 000. */
+  maxQueue?: number;
+  /** Largest input accepted, in bytes. Default 64 MiB. */
+  maxPayloadBytes?: number;
+  /** prom-client registry to register metrics in; default a new one. */
+  registry?: Registry;
+  /** Metric name prefix. Default "crossfair_". */
+  metricsPrefix?: string;
+  /** GOMEMLIMIT for the Go runtime when the environment does not set one. Default "1GiB". */
+  goMemoryLimit?: string;
+}
+
+export interface TaskEstimate {
+  cpuUs?: number;
+  memBytes?: number;
+  io?: boolean;
+}
+
+export interface Task {
+  kind: string;
+  input: Uint8Array | string;
+  class?: string;
+  tenant?: string;
+  pool?: string;
+  estimate?: TaskEstimate;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  idempotent?: boolean;
+}
+
+export interface TaskResult {
+  output: Uint8Array;
+  pool: string;
+  runtime: Runtime;
+  /** Time queued in the scheduler, in microseconds. */
+  waitUs: number;
+  /** Handler execution time measured natively, in microseconds. */
+  execUs: number;
+  attempts: number;
+}
+
+export interface ClassStats {
+  submitted: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  queued: number;
+  inFlight: number;
+  servedUs: number;
+  waitP99Ms: number;
+}
+
+export interface PoolStats {
+  runtime: Runtime;
+  transport: Transport;
+  workers: number;
+  completed: number;
+  failed: number;
+  inFlight: number;
+  maxInFlight: number;
+  /** Busy share of the workers over the last full second, 0..1. */
+  utilization: number;
+  breaker: 'closed' | 'open' | 'half-open';
+  healthy: boolean;
+}
+
+export interface Totals {
+  submitted: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  rejected: number;
+  queued: number;
+  inFlight: number;
+}
+
+export interface SchedulerStats {
+  classes: Record<string, ClassStats>;
+  pools: Record<string, PoolStats>;
+  totals: Totals;
+}
+
+export interface Faults {
+  errorRate?: number;
+  delayFactor?: number;
+  hangRate?: number;
+}
+
+export interface CloseOptions {
+  /** How long to wait for queued and running tasks; then they are cancelled. Default 5000. */
+  timeoutMs?: number;
+}
+
+export interface Scheduler {
+  submit(task: Task): Promise<TaskResult>;
+  submitMany(tasks: readonly Task[]): Promise<(TaskResult | CrossfairError)[]>;
+  stats(): SchedulerStats;
+  inject(pool: string, faults: Faults | null): void;
+  metrics(): Promise<string>;
+  readonly registry: Registry;
+  close(options?: CloseOptions): Promise<void>;
+}

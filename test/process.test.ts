@@ -1,0 +1,99 @@
+// Whole-process behaviour (BOUNDARY-RULES 14): exit under load, SIGINT while
+// Go is busy (with and without a user handler), a run under --cpu-prof, exit
+// without close(), the CommonJS entry. Each runs in a child process and must
+// end cleanly: the expected exit code or signal, and no runtime crash output.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { root } from './helpers.js';
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+const CRASH = /fatal error|SIGSEGV|SIGABRT|panicked|goroutine \d+|Segmentation fault|core dumped|non-Go code set up signal handler/;
+/** Upper bound on a child's life; a hang fails the test instead of the suite. */
+const CHILD_DEADLINE_MS = 60_000;
+
+function child(args: string[], onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const deadline = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`child hung: ${args.join(' ')}\n${stdout}\n${stderr}`));
+    }, CHILD_DEADLINE_MS);
+    p.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      for (const line of d.split('\n')) if (line && onLine) onLine(line, (s) => p.kill(s));
+    });
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    p.on('exit', (code, signal) => {
+      clearTimeout(deadline);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+const fixture = (name: string): string => join(root, 'test', 'fixtures', name);
+
+test('process.exit() while both runtimes are under load ends cleanly', async () => {
+  const r = await child([fixture('load.mjs'), 'exit']);
+  assert.match(r.stdout, /busy/);
+  assert.equal(r.signal, null, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, CRASH);
+});
+
+test('SIGINT while Go is busy, no user handler: the process dies by SIGINT, as Node would', async () => {
+  const r = await child([fixture('load.mjs'), 'sigint-default'], (line, kill) => line === 'busy' && kill('SIGINT'));
+  assert.equal(r.signal, 'SIGINT', `code ${r.code}\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, CRASH);
+});
+
+test('SIGINT while Go is busy, with a user handler: the handler runs and closes cleanly', async () => {
+  const r = await child([fixture('load.mjs'), 'sigint-handled'], (line, kill) => line === 'busy' && kill('SIGINT'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /closed/);
+  assert.doesNotMatch(r.stderr, CRASH);
+});
+
+test('SIGTERM while Go is busy: the process dies by SIGTERM', async () => {
+  const r = await child([fixture('load.mjs'), 'sigterm'], (line, kill) => line === 'busy' && kill('SIGTERM'));
+  assert.equal(r.signal, 'SIGTERM', `code ${r.code}\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, CRASH);
+});
+
+test('a run under node --cpu-prof ends cleanly and writes its profile', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crossfair-prof-'));
+  try {
+    const r = await child(['--cpu-prof', `--cpu-prof-dir=${dir}`, fixture('load.mjs'), 'profile']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /closed/);
+    assert.doesNotMatch(r.stderr, CRASH);
+    assert.equal(readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('without close(), the process exits once no task is in flight', async () => {
+  const r = await child([fixture('idle-exit.mjs')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /done rust,go,go/);
+  assert.doesNotMatch(r.stderr, CRASH);
+});
+
+test('the CommonJS entry point loads and runs', async () => {
+  const r = await child([fixture('cjs-entry.cjs')]);
+  assert.equal(r.code, 0, r.stderr);
+  const abc = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
+  assert.equal(r.stdout.trim(), `${abc} ${abc} true E_UNKNOWN_KIND`);
+});
