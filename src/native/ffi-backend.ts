@@ -141,6 +141,11 @@ export class FfiBackend implements NativeBackend {
         if (typeof n !== 'number' || n < 0) break;
         if (n > 0) this.onWake();
       }
+    } catch (e) {
+      // The threads were destroyed under the wait (close, or process teardown):
+      // nothing is waiting for this pool any more. Anything else is a failure
+      // the next submit reports.
+      if (!this.closed) this.failure ??= e as Error;
     } finally {
       this.waiting = false;
     }

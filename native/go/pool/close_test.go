@@ -20,7 +20,7 @@ func TestCloseWithRunningTasks(t *testing.T) {
 	var notifies atomic.Int32
 	p.SetNotify(func() { notifies.Add(1) })
 	arena := h.seg(0, 256)
-	h.task(0, put(arena, 0, 3, micros(60_000_000), 0, 128, 0)) // spin
+	h.task(0, put(arena, 0, 3, micros(60_000_000), 0, 128, 0))  // spin
 	h.task(1, put(arena, 0, 4, micros(60_000_000), 16, 128, 0)) // sleep
 	var idxs []uint32
 	for i := uint32(2); i < 10; i++ {

@@ -11,14 +11,24 @@ package pool
 //  4. If a cf_wait caller is parked (waitArmed), wake all parked callers.
 //
 // cf_wait waiters are independent of the wake word (a C caller of cf_wait
-// need not reset wake): each waiter arms waitArmed, takes the current
-// waitCh, re-checks comp_tail - comp_head and parks on waitCh. A publisher
-// that finds waitArmed set (CAS true->false) closes waitCh and installs a
-// fresh one. Either the waiter's re-check sees the new comp_tail (stored
-// before the publisher's CAS), or the publisher's CAS sees the arm and
-// closes the channel the waiter holds (or an older one). Cost when nobody
-// waits: one atomic load per completion; one channel allocation per parked
-// wait.
+// need not reset wake). waitArmed and waitCh change together under waitMu:
+//   - a waiter (arm) sets waitArmed = true and takes the current waitCh, then
+//     re-checks comp_tail - comp_head, then parks on that channel;
+//   - a publisher that loads waitArmed == true takes waitMu and, if still
+//     armed, clears it, closes waitCh and installs a fresh one.
+// So a channel is only ever replaced by closing it: any broadcast after a
+// waiter armed closes that waiter's channel. And either the waiter's re-check
+// sees the new comp_tail (stored before the publisher's load of waitArmed),
+// or that load sees the arm (seq-cst on both sides). Cost when nobody waits:
+// one atomic load per completion; one channel allocation per parked wait.
+//
+// Regression: an earlier version armed with a bare atomic flag (CAS
+// true->false by the publisher, swap of the channel afterwards). A publisher
+// whose completion the waiter had already consumed could clear a fresh arm
+// and swap in a channel the waiter then parked on with nobody armed: a lost
+// wake-up that BenchmarkPool showed as one 10 s stall in 2M tasks. The
+// window is a few ns wide, so TestWaitNoLostWakeups (stress) rarely hits it;
+// TestArmThenAnyBroadcastClosesChannel checks the invariant step by step.
 
 import (
 	"sync"
@@ -49,15 +59,16 @@ func (c *completer) publish(idx uint32) {
 	c.ring.pushCompletion(idx)
 	c.compMu.Unlock()
 
-	// Seq-cst CAS: pairs with JS's Atomics.store(wake, 0) in drain step 1; if
-	// that store came after our comp_tail store, JS's following load of
-	// comp_tail sees this completion anyway.
-	if atomic.CompareAndSwapUint32(c.ring.wake, 0, 1) {
+	// Seq-cst load, then CAS: both pair with JS's Atomics.store(wake, 0) in
+	// drain step 1. If we read 1, JS's reset comes after our comp_tail store
+	// in the total order, so its following load of comp_tail sees this
+	// completion; the plain load skips a locked CAS while a wake is pending.
+	if atomic.LoadUint32(c.ring.wake) == 0 && atomic.CompareAndSwapUint32(c.ring.wake, 0, 1) {
 		c.notify()
 	}
-	// Seq-cst load after the comp_tail store: pairs with the waiter's arm
-	// (Store(true)) before its load of comp_tail in wait.
-	if c.waitArmed.Load() && c.waitArmed.CompareAndSwap(true, false) {
+	// Seq-cst load after the comp_tail store: pairs with the waiter's
+	// Store(true) in arm, which precedes its load of comp_tail.
+	if c.waitArmed.Load() {
 		c.broadcast()
 	}
 }
@@ -79,19 +90,22 @@ func (c *completer) setNotify(fn func()) {
 	c.notifyMu.Unlock()
 }
 
-// broadcast wakes every parked waiter.
+// broadcast wakes every parked waiter if any is armed.
 func (c *completer) broadcast() {
 	c.waitMu.Lock()
-	close(c.waitCh)
-	c.waitCh = make(chan struct{})
+	if c.waitArmed.Load() {
+		c.waitArmed.Store(false)
+		close(c.waitCh)
+		c.waitCh = make(chan struct{})
+	}
 	c.waitMu.Unlock()
 }
 
 // arm registers a waiter about to park and returns the channel to park on.
 // The caller must re-check comp_tail - comp_head after arm and before parking.
 func (c *completer) arm() <-chan struct{} {
-	c.waitArmed.Store(true)
 	c.waitMu.Lock()
+	c.waitArmed.Store(true)
 	ch := c.waitCh
 	c.waitMu.Unlock()
 	return ch

@@ -120,6 +120,8 @@ func (p *Pool) UnregisterSegment(id uint32) error {
 
 // SetNotify sets the function called when wake goes 0 -> 1 (nil clears).
 // When it returns, the previous function is not running and won't be called.
+// fn runs on a worker goroutine (or on Close's caller for tasks Close
+// aborts); it must not call SetNotify.
 func (p *Pool) SetNotify(fn func()) { p.comp.setNotify(fn) }
 
 // Inject sets the fault injection settings (all zero / factor 1 clears).

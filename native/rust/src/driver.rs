@@ -9,7 +9,7 @@
 //! Field order matters: `pool` is declared (so dropped) before the memory
 //! it points into; `Pool::drop` closes and waits for the workers.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,12 +24,20 @@ use crate::ring::{required_len, ControlRegion, Slot, SlotIndex};
 pub struct Signal {
     set: Mutex<bool>,
     cv: Condvar,
+    calls: AtomicU64,
 }
 
 impl Signal {
     pub fn notify(&self) {
+        // Relaxed: a statistic for tests; the mutex orders the flag.
+        self.calls.fetch_add(1, Ordering::Relaxed);
         *self.set.lock().unwrap_or_else(|p| p.into_inner()) = true;
         self.cv.notify_one();
+    }
+
+    /// How many times the pool called notify.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
     }
 
     /// Waits until set (then clears it) or until `timeout`; true if set.
@@ -65,7 +73,14 @@ impl Driver {
         let signal = Arc::new(Signal::default());
         let s = Arc::clone(&signal);
         // SAFETY: `ctrl` lives in the Driver, which drops `pool` first.
-        let pool = unsafe { Pool::new(ctrl.as_ptr(), ctrl.len(), workers, Box::new(move || s.notify()))? };
+        let pool = unsafe {
+            Pool::new(
+                ctrl.as_ptr(),
+                ctrl.len(),
+                workers,
+                Box::new(move || s.notify()),
+            )?
+        };
         // SAFETY: validated by Pool::new a moment ago; same lifetime argument.
         let region = unsafe { ControlRegion::from_raw(ctrl.as_ptr(), ctrl.len()) }
             .map_err(|e| PoolError::BadOptions(e.to_string()))?;
@@ -115,7 +130,8 @@ impl Driver {
 
     /// Slot `idx` (panics if out of range).
     pub fn slot(&self, idx: u32) -> Slot<'_> {
-        self.region.slot(self.region.index(idx).expect("slot index < N"))
+        self.region
+            .slot(self.region.index(idx).expect("slot index < N"))
     }
 
     /// Submit step 1: descriptor + presets for slot `idx`.
@@ -129,7 +145,8 @@ impl Driver {
     pub fn submit_raw(&mut self, entries: &[u32]) -> Result<u32, PoolError> {
         let start = self.submit_pos;
         for (i, &e) in entries.iter().enumerate() {
-            self.region.set_submit_entry(start.wrapping_add(i as u32), e);
+            self.region
+                .set_submit_entry(start.wrapping_add(i as u32), e);
         }
         self.submit_pos = start.wrapping_add(entries.len() as u32);
         self.pool.submit(start, entries.len() as u32)
@@ -169,6 +186,19 @@ impl Driver {
             }
             self.signal.wait(deadline - now);
         }
+    }
+
+    /// How many times the pool called notify so far.
+    pub fn notify_calls(&self) -> u64 {
+        self.signal.calls()
+    }
+
+    /// True if the complete ring has entries not yet drained (an acquire
+    /// peek at comp_tail, as a polling JS loop would do).
+    pub fn has_completions(&self) -> bool {
+        // Acquire: pairs with the release half of the comp_tail store in
+        // Shared::publish_group.
+        self.region.comp_tail().load(Ordering::Acquire) != self.head
     }
 
     /// Blocks until the notify callback fires or `timeout` passes.

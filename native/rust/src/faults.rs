@@ -47,7 +47,9 @@ impl FaultConfig {
         if !rate_ok(self.hang_rate) {
             return Err(format!("hangRate {} is not in [0, 1]", self.hang_rate));
         }
-        if !(self.delay_factor == 0.0 || (self.delay_factor >= 1.0 && self.delay_factor.is_finite())) {
+        if !(self.delay_factor == 0.0
+            || (self.delay_factor >= 1.0 && self.delay_factor.is_finite()))
+        {
             return Err(format!(
                 "delayFactor {} must be >= 1 (or 0 for none)",
                 self.delay_factor
@@ -108,10 +110,17 @@ impl Faults {
             .store(cfg.error_rate.to_bits(), Ordering::Relaxed);
         self.delay_factor
             .store(cfg.delay_factor.to_bits(), Ordering::Relaxed);
-        self.hang_rate.store(cfg.hang_rate.to_bits(), Ordering::Relaxed);
+        self.hang_rate
+            .store(cfg.hang_rate.to_bits(), Ordering::Relaxed);
         // Release: pairs with the acquire load in `plan`, so a worker that
         // sees `active` sees the values stored above.
         self.active.store(!cfg.is_none(), Ordering::Release);
+    }
+
+    /// True when any fault is configured.
+    pub fn is_active(&self) -> bool {
+        // Acquire: pairs with the release store in `set`.
+        self.active.load(Ordering::Acquire)
     }
 
     /// Decides the faults for one task.
@@ -137,7 +146,11 @@ pub struct XorShift(u64);
 impl XorShift {
     /// A generator from `seed` (0 is remapped: xorshift must not start at 0).
     pub fn new(seed: u64) -> XorShift {
-        XorShift(if seed == 0 { 0x9E37_79B9_7F4A_7C15 } else { seed })
+        XorShift(if seed == 0 {
+            0x9E37_79B9_7F4A_7C15
+        } else {
+            seed
+        })
     }
 
     pub fn next_u64(&mut self) -> u64 {
@@ -181,10 +194,30 @@ mod tests {
     fn validate_rejects_out_of_range() {
         let ok = FaultConfig::NONE;
         assert!(ok.validate().is_ok());
-        assert!(FaultConfig { error_rate: 1.5, ..ok }.validate().is_err());
-        assert!(FaultConfig { hang_rate: f64::NAN, ..ok }.validate().is_err());
-        assert!(FaultConfig { delay_factor: 0.5, ..ok }.validate().is_err());
-        assert!(FaultConfig { delay_factor: 0.0, ..ok }.validate().is_ok());
+        assert!(FaultConfig {
+            error_rate: 1.5,
+            ..ok
+        }
+        .validate()
+        .is_err());
+        assert!(FaultConfig {
+            hang_rate: f64::NAN,
+            ..ok
+        }
+        .validate()
+        .is_err());
+        assert!(FaultConfig {
+            delay_factor: 0.5,
+            ..ok
+        }
+        .validate()
+        .is_err());
+        assert!(FaultConfig {
+            delay_factor: 0.0,
+            ..ok
+        }
+        .validate()
+        .is_ok());
     }
 
     #[test]

@@ -120,7 +120,12 @@ pub fn parse_micros(input: &[u8]) -> Option<Duration> {
 }
 
 /// Runs `kind` over `input`, writing into `output`.
-pub fn run(kind: Kind, input: Input<'_>, output: &mut Output<'_>, cancel: &CancelToken<'_>) -> Outcome {
+pub fn run(
+    kind: Kind,
+    input: Input<'_>,
+    output: &mut Output<'_>,
+    cancel: &CancelToken<'_>,
+) -> Outcome {
     match kind {
         Kind::Echo => {
             // Input length is a u32 descriptor field (or a test slice).
@@ -177,10 +182,27 @@ mod tests {
     #[test]
     fn parse_micros_rules() {
         assert_eq!(parse_micros(b"0"), Some(Duration::ZERO));
-        assert_eq!(parse_micros(b"0000000100"), Some(Duration::from_micros(100)));
+        assert_eq!(
+            parse_micros(b"0000000100"),
+            Some(Duration::from_micros(100))
+        );
         assert_eq!(parse_micros(b"60000000"), Some(Duration::from_secs(60)));
-        for bad in [&b""[..], b"60000001", b"12345678901", b"-5", b" 10", b"1.5", b"+1", b"abc"] {
-            assert_eq!(parse_micros(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        for bad in [
+            &b""[..],
+            b"60000001",
+            b"12345678901",
+            b"-5",
+            b" 10",
+            b"1.5",
+            b"+1",
+            b"abc",
+        ] {
+            assert_eq!(
+                parse_micros(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 }

@@ -80,7 +80,10 @@ mod tests {
         assert_eq!(m.as_bytes(), format!("a{}", "é".repeat(95)).as_bytes());
         // 70 x "✓" (3 bytes): 192 = 64 x 3 is already a boundary.
         let s = "✓".repeat(70);
-        assert_eq!(Msg::from_bytes(s.as_bytes()).as_bytes(), "✓".repeat(64).as_bytes());
+        assert_eq!(
+            Msg::from_bytes(s.as_bytes()).as_bytes(),
+            "✓".repeat(64).as_bytes()
+        );
     }
 
     #[test]

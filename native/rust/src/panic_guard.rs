@@ -46,15 +46,16 @@ pub fn install_quiet_hook() {
     });
 }
 
-/// Step 2: runs `f`; a panic becomes `Err(message)`.
-pub fn catch_task_panic<R>(f: impl FnOnce() -> R) -> Result<R, Msg> {
+/// Step 2: runs `f`; a panic becomes `Err(message)`. Boxed: the panic
+/// path allocates anyway (the payload), and the Ok path stays small.
+pub fn catch_task_panic<R>(f: impl FnOnce() -> R) -> Result<R, Box<Msg>> {
     IN_TASK.with(|c| c.set(true));
     // AssertUnwindSafe: after a panic nothing the handler touched is used
     // again except the output bytes, which the TASK_PANIC status tells JS
     // to ignore.
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     IN_TASK.with(|c| c.set(false));
-    result.map_err(|payload| payload_message(payload.as_ref()))
+    result.map_err(|payload| Box::new(payload_message(payload.as_ref())))
 }
 
 /// The message for a panic payload.

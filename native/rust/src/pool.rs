@@ -16,11 +16,12 @@
 //!    skipping and not counting any index >= N, then wakes idle workers with
 //!    one condvar call (queue.rs). Returns the number accepted.
 //!
-//! Complete (worker, per task; worker.rs runs the task first).
-//! 1. Plain (relaxed) stores of status, out_len, exec_ns, worker, msg, and
-//!    the output bytes.
-//! 2. Under `completion`: t = comp_tail; ring[t & (N-1)] = idx; store
-//!    comp_tail = t + 1 (release; see `publish` for why it is SeqCst).
+//! Complete (worker; worker.rs runs the task first).
+//! 1. Per task: plain (relaxed) stores of status, out_len, exec_ns, worker,
+//!    msg, and the output bytes.
+//! 2. Per group of tasks (completions.rs): under `completion`, t =
+//!    comp_tail; ring[(t + i) & (N-1)] = idx_i for each; store comp_tail =
+//!    t + len (release; `publish_group` says why it is SeqCst).
 //! 3. If `wake` is 0 and CAS(wake, 0, 1) succeeds, call `notify` once.
 //!
 //! Close (`close(timeout)`).
@@ -39,7 +40,7 @@
 //! JS sees at most one notification per drain).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -47,7 +48,7 @@ use crate::errors::PoolError;
 use crate::faults::{FaultConfig, Faults};
 use crate::panic_guard;
 use crate::queue::TaskQueue;
-use crate::ring::{ControlRegion, SlotIndex};
+use crate::ring::ControlRegion;
 use crate::segments::SegmentTable;
 use crate::stats::{Counters, Stats};
 use crate::status::Status;
@@ -79,29 +80,35 @@ pub(crate) struct Shared {
     exited: Condvar,
 }
 
-fn relock<T>(r: Result<MutexGuard<'_, T>, PoisonError<MutexGuard<'_, T>>>) -> MutexGuard<'_, T> {
+fn relock<G>(r: Result<G, PoisonError<G>>) -> G {
     // Poison only records that some thread panicked while holding the lock;
     // every value guarded here (a unit, a count) is valid after any panic.
     r.unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Shared {
-    /// Complete steps 2 and 3 for `idx` (step 1 was done by the caller).
-    pub(crate) fn publish(&self, idx: SlotIndex) {
+    /// Complete steps 2 and 3 for a group of slots whose step 1 is done
+    /// (completions.rs explains the grouping).
+    pub(crate) fn publish_group(&self, idxs: &[u32]) {
+        if idxs.is_empty() {
+            return;
+        }
         {
             let _guard = relock(self.completion.lock());
             let tail = self.ctrl.comp_tail();
             // Relaxed: comp_tail is written only here, under this mutex.
             let t = tail.load(Ordering::Relaxed);
-            self.ctrl.set_complete_entry(t, idx.get());
+            for (i, &idx) in idxs.iter().enumerate() {
+                self.ctrl.set_complete_entry(t.wrapping_add(i as u32), idx);
+            }
             // Release half: publishes step 1's slot stores and the ring
-            // entry; pairs with JS drain step 2, `Atomics.load(comp_tail)`.
+            // entries; pairs with JS drain step 2, `Atomics.load(comp_tail)`.
             // SeqCst (not just Release) because of the wake handshake below:
             // JS does store(wake, 0) then load(comp_tail), we do store(tail)
             // then load(wake). With all four SeqCst, one of the two loads must
             // see the other side's store, so a completion is never left
             // without a wake-up.
-            tail.store(t.wrapping_add(1), Ordering::SeqCst);
+            tail.store(t.wrapping_add(idxs.len() as u32), Ordering::SeqCst);
         }
         let wake = self.ctrl.wake();
         // The plain SeqCst load skips the locked CAS while a wake-up is
@@ -139,7 +146,12 @@ impl Pool {
     /// # Safety
     /// `ctrl..ctrl+ctrl_len` must stay valid (not freed, moved, resized)
     /// until [`Pool::close`] has returned 0 (or forever if it never does).
-    pub unsafe fn new(ctrl: *mut u8, ctrl_len: usize, workers: u32, notify: Notify) -> Result<Pool, PoolError> {
+    pub unsafe fn new(
+        ctrl: *mut u8,
+        ctrl_len: usize,
+        workers: u32,
+        notify: Notify,
+    ) -> Result<Pool, PoolError> {
         if !(1..=MAX_WORKERS).contains(&workers) {
             return Err(PoolError::BadOptions(format!(
                 "workers must be 1..={MAX_WORKERS}, got {workers}"
@@ -194,7 +206,12 @@ impl Pool {
     /// # Safety
     /// `ptr..ptr+len` must stay valid until the id is unregistered or
     /// replaced with no task using it in flight, or until `close` returns 0.
-    pub unsafe fn register_segment(&self, id: u32, ptr: *mut u8, len: usize) -> Result<(), PoolError> {
+    pub unsafe fn register_segment(
+        &self,
+        id: u32,
+        ptr: *mut u8,
+        len: usize,
+    ) -> Result<(), PoolError> {
         if self.shared.queue.is_closed() {
             return Err(PoolError::Closed);
         }
@@ -247,9 +264,7 @@ impl Pool {
 
     /// Current counters; `workers` counts threads not yet exited.
     pub fn stats(&self) -> Stats {
-        self.shared
-            .counters
-            .snapshot(self.shared.live_workers())
+        self.shared.counters.snapshot(self.shared.live_workers())
     }
 
     /// Close steps 1-4. Idempotent: a second call only waits again.
@@ -260,14 +275,18 @@ impl Pool {
         s.shutdown.store(true, Ordering::Relaxed);
         // Step 2.
         let left = s.queue.close();
+        let left: Vec<u32> = left
+            .into_iter()
+            .filter(|&raw| s.ctrl.index(raw).is_some())
+            .collect();
         for &raw in &left {
             if let Some(idx) = s.ctrl.index(raw) {
                 s.ctrl
                     .slot(idx)
                     .write_result(Status::Aborted, 0, 0, NO_WORKER, &[]);
-                s.publish(idx);
             }
         }
+        s.publish_group(&left);
         s.counters.aborted_in_queue(left.len() as u64);
         // Step 3.
         let deadline = Instant::now().checked_add(timeout);
@@ -279,7 +298,7 @@ impl Pool {
                 Some(d) => d - now,
                 None => Duration::from_secs(3600),
             };
-            live = relock(s.exited.wait_timeout(live, wait).map(|(g, _)| g));
+            live = relock(s.exited.wait_timeout(live, wait)).0;
         }
         let busy = *live;
         drop(live);

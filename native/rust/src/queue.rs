@@ -12,8 +12,11 @@
 //!    if there are none, count itself idle and block on the condvar (no
 //!    spinning), re-checking after every wake-up.
 //! 3. `close`: mark closed, take what is queued (the pool completes it
-//!    ABORTED), wake every idle worker; `pop_chunk` then returns false once
+//!    ABORTED), wake every idle worker; `pop_chunk` then returns None once
 //!    nothing is left and the worker exits.
+//!
+//! Pops report how many indices remain, so a worker can tell JS early that
+//! the queue runs low (completions.rs, rule 2).
 //!
 //! Chunking: a worker takes `len / (2 x workers)` entries, at least 1 and
 //! at most [`MAX_CHUNK`], so one lock acquisition serves many tiny tasks
@@ -92,9 +95,10 @@ impl TaskQueue {
         Ok(pushed)
     }
 
-    /// Step 2. Fills `out` (cleared first) with a chunk; false when closed
-    /// and empty (the worker should exit).
-    pub fn pop_chunk(&self, out: &mut Vec<u32>) -> bool {
+    /// Step 2. Fills `out` (cleared first) with a chunk and returns how
+    /// many indices are left queued; None when closed and empty (the worker
+    /// should exit).
+    pub fn pop_chunk(&self, out: &mut Vec<u32>) -> Option<usize> {
         out.clear();
         let mut st = self.lock();
         loop {
@@ -102,15 +106,28 @@ impl TaskQueue {
             if len > 0 {
                 let take = (len / (2 * self.workers)).clamp(1, MAX_CHUNK);
                 out.extend(st.tasks.drain(..take));
-                return true;
+                return Some(len - take);
             }
             if st.closed {
-                return false;
+                return None;
             }
             st.idle += 1;
             st = self.ready.wait(st).unwrap_or_else(|p| p.into_inner());
             st.idle -= 1;
         }
+    }
+
+    /// Step 2 without blocking: None if nothing is queued right now.
+    pub fn try_pop_chunk(&self, out: &mut Vec<u32>) -> Option<usize> {
+        out.clear();
+        let mut st = self.lock();
+        let len = st.tasks.len();
+        if len == 0 {
+            return None;
+        }
+        let take = (len / (2 * self.workers)).clamp(1, MAX_CHUNK);
+        out.extend(st.tasks.drain(..take));
+        Some(len - take)
     }
 
     /// Step 3. Returns the indices that were still queued.
@@ -138,11 +155,11 @@ mod tests {
         let q = TaskQueue::new(1, 0);
         q.push_batch(|t| t.extend(0..100)).unwrap();
         let mut out = Vec::new();
-        assert!(q.pop_chunk(&mut out));
+        assert_eq!(q.pop_chunk(&mut out), Some(100 - MAX_CHUNK));
         assert_eq!(out, (0..MAX_CHUNK as u32).collect::<Vec<_>>());
         let q2 = TaskQueue::new(2, 0);
         q2.push_batch(|t| t.extend(0..3)).unwrap();
-        assert!(q2.pop_chunk(&mut out));
+        assert_eq!(q2.try_pop_chunk(&mut out), Some(2));
         assert_eq!(out, vec![0]);
     }
 
@@ -153,6 +170,7 @@ mod tests {
         assert_eq!(q.close(), vec![4, 5]);
         assert_eq!(q.push_batch(|t| t.push_back(1)), Err(Closed));
         let mut out = Vec::new();
-        assert!(!q.pop_chunk(&mut out));
+        assert_eq!(q.pop_chunk(&mut out), None);
+        assert_eq!(q.try_pop_chunk(&mut out), None);
     }
 }

@@ -133,7 +133,10 @@ impl std::fmt::Display for LayoutError {
             LayoutError::Misaligned => write!(f, "control region is not 8-byte aligned"),
             LayoutError::BadMagic(m) => write!(f, "bad magic {m:#010x}, want {MAGIC:#010x}"),
             LayoutError::BadVersion(v) => {
-                write!(f, "layout version {v}, this addon implements {LAYOUT_VERSION}")
+                write!(
+                    f,
+                    "layout version {v}, this addon implements {LAYOUT_VERSION}"
+                )
             }
             LayoutError::BadSlotCount(n) => write!(
                 f,
@@ -187,7 +190,7 @@ impl ControlRegion {
                 need: HEADER_BYTES,
             });
         }
-        if base.is_null() || base as usize % REGION_ALIGN != 0 {
+        if base.is_null() || !(base as usize).is_multiple_of(REGION_ALIGN) {
             return Err(LayoutError::Misaligned);
         }
         let probe = ControlRegion { base, n: 0 };
@@ -225,11 +228,15 @@ impl ControlRegion {
         for off in (0..HEADER_BYTES).step_by(4) {
             probe.header_word(off).store(0, Ordering::Relaxed);
         }
-        probe.header_word(hdr::MAGIC).store(MAGIC, Ordering::Relaxed);
+        probe
+            .header_word(hdr::MAGIC)
+            .store(MAGIC, Ordering::Relaxed);
         probe
             .header_word(hdr::LAYOUT_VER)
             .store(LAYOUT_VERSION, Ordering::Relaxed);
-        probe.header_word(hdr::SLOT_COUNT).store(n, Ordering::Relaxed);
+        probe
+            .header_word(hdr::SLOT_COUNT)
+            .store(n, Ordering::Relaxed);
         probe
             .header_word(hdr::SLOT_SIZE)
             .store(SLOT_BYTES as u32, Ordering::Relaxed);
@@ -253,7 +260,7 @@ impl ControlRegion {
     }
 
     fn header_word(&self, off: usize) -> &AtomicU32 {
-        debug_assert!(off < HEADER_BYTES && off % 4 == 0);
+        debug_assert!(off < HEADER_BYTES && off.is_multiple_of(4));
         self.word_at(off)
     }
 
@@ -303,6 +310,26 @@ impl ControlRegion {
     /// mutex, before the `comp_tail` store).
     pub fn set_complete_entry(&self, pos: u32, idx: u32) {
         self.complete_entry_word(pos).store(idx, Ordering::Relaxed)
+    }
+
+    /// Hints the CPU to fetch slot `raw`'s first cache line (descriptor and
+    /// result fields). A no-op for out-of-range indices and on other
+    /// architectures.
+    pub fn prefetch_slot(&self, raw: u32) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(idx) = self.index(raw) {
+            let off = HEADER_BYTES + 8 * self.n as usize + SLOT_BYTES * idx.0 as usize;
+            // SAFETY: prefetch never faults and reads nothing architecturally;
+            // the address is inside the region anyway (idx < N).
+            unsafe {
+                std::arch::x86_64::_mm_prefetch(
+                    self.base.add(off).cast::<i8>(),
+                    std::arch::x86_64::_MM_HINT_T0,
+                )
+            };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = raw;
     }
 
     /// The slot at a checked index.
@@ -368,7 +395,14 @@ impl Slot<'_> {
 
     /// Complete step 1: the result fields, as plain (relaxed) stores; they
     /// are published by the release store of `comp_tail` that follows.
-    pub fn write_result(&self, status: Status, out_len: u32, exec_ns: u64, worker: u32, msg: &[u8]) {
+    pub fn write_result(
+        &self,
+        status: Status,
+        out_len: u32,
+        exec_ns: u64,
+        worker: u32,
+        msg: &[u8],
+    ) {
         let n = msg.len().min(MSG_CAP);
         if n > 0 {
             // SAFETY: msg area is slot bytes 64..256, inside the slot; `msg`

@@ -12,7 +12,7 @@ import (
 
 var (
 	handlesMu  sync.Mutex
-	handles    = map[int32]*pool.Pool{}
+	handles          = map[int32]*pool.Pool{}
 	nextHandle int32 = 1
 )
 

@@ -19,7 +19,6 @@ import "C"
 
 import (
 	"errors"
-	"math"
 	"time"
 	"unsafe"
 
@@ -76,10 +75,13 @@ func cf_kinds(buf *C.char, cap C.int32_t) (rc C.int32_t) {
 //export cf_pool_create
 func cf_pool_create(ctrl *C.uint8_t, ctrlLen C.uint64_t, workers C.int32_t) (rc C.int32_t) {
 	defer guard(&rc)
-	if ctrl == nil || uint64(ctrlLen) > math.MaxInt32*uint64(pool.SlotSize) {
+	if ctrl == nil {
 		return C.CF_ERR_BAD_LAYOUT
 	}
-	p, err := pool.New(bytesAt(ctrl, uint64(ctrlLen)), int(workers))
+	// The pool never looks past ControlSize(MaxSlots); clamping keeps
+	// unsafe.Slice within any address space whatever ctrl_len says.
+	n := min(uint64(ctrlLen), pool.ControlSize(pool.MaxSlots))
+	p, err := pool.New(bytesAt(ctrl, n), int(workers))
 	if err != nil {
 		return code(err)
 	}

@@ -1,0 +1,46 @@
+// submit() and submitMany() throughput on `echo` with empty input, and
+// piscina running a JS no-op in the same run: the pool a Node user would
+// otherwise pick. piscina runs once with its defaults and once tuned
+// (concurrentTasksPerWorker 16), so neither side is a straw man.
+import { Piscina } from 'piscina';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createScheduler } from '../dist/esm/index.js';
+import { repeat, root, table } from './lib.mjs';
+
+const N = 200_000;
+
+async function timed(fn) {
+  const t0 = performance.now();
+  await fn();
+  return N / ((performance.now() - t0) / 1000);
+}
+
+export async function throughput({ repeats, policy = 'fifo' }) {
+  const s = await createScheduler({ policy, maxQueue: 1_000_000, pools: { rust: { runtime: 'rust', workers: 1 }, go: { runtime: 'go', workers: 1 } } });
+  const task = { kind: 'echo', input: '' };
+  const tasks = Array.from({ length: N }, () => task);
+  await s.submitMany(tasks.slice(0, 20_000)); // warm-up
+  const submit = await repeat(repeats, () => timed(() => Promise.all(tasks.map((t) => s.submit(t)))).then((v) => ({ v })));
+  const many = await repeat(repeats, () => timed(() => s.submitMany(tasks)).then((v) => ({ v })));
+  await s.close();
+
+  const filename = pathToFileURL(join(root, 'bench', 'noop-worker.mjs')).href;
+  const piscinaRun = async (opts) => {
+    const p = new Piscina({ filename, ...opts });
+    await Promise.all(Array.from({ length: 5000 }, () => p.run(null))); // warm-up
+    const r = await repeat(repeats, () => timed(() => Promise.all(Array.from({ length: N }, () => p.run(null)))).then((v) => ({ v })));
+    await p.destroy();
+    return r.v;
+  };
+  const pDefault = await piscinaRun({});
+  const pTuned = await piscinaRun({ concurrentTasksPerWorker: 16 });
+  const rows = [
+    { what: 'crossfair submit() echo', 'tasks/s': Math.round(submit.v), 'x piscina default': submit.v / pDefault, 'x piscina tuned': submit.v / pTuned },
+    { what: 'crossfair submitMany() echo', 'tasks/s': Math.round(many.v), 'x piscina default': many.v / pDefault, 'x piscina tuned': many.v / pTuned },
+    { what: 'piscina no-op (defaults)', 'tasks/s': Math.round(pDefault), 'x piscina default': 1, 'x piscina tuned': pDefault / pTuned },
+    { what: 'piscina no-op (16 per worker)', 'tasks/s': Math.round(pTuned), 'x piscina default': pTuned / pDefault, 'x piscina tuned': 1 },
+  ];
+  table(`Throughput: ${N} tasks per run, all outstanding at once (median of ${repeats})`, rows);
+  return rows;
+}
