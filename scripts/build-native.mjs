@@ -9,7 +9,8 @@
 //   native/build/libcrossfair_go.so       Go pool library (C ABI)
 //   build/Release/crossfair_go_shim.node  C++ shim that loads the Go library
 //
-// CROSSFAIR_SKIP_NATIVE=1 skips the build (e.g. when prebuilt binaries are used).
+// Skipped when prebuilds/<platform>-<arch>/ holds all three artifacts, or
+// with CROSSFAIR_SKIP_NATIVE=1.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +19,9 @@ import { createRequire } from 'node:module';
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'native', 'build');
 if (process.env.CROSSFAIR_SKIP_NATIVE === '1') process.exit(0);
+// A package that ships prebuilt binaries for this platform needs no compiler.
+const prebuilt = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+if (['crossfair_rust.node', 'libcrossfair_go.so', 'crossfair_go_shim.node'].every((f) => existsSync(join(prebuilt, f)))) process.exit(0);
 mkdirSync(out, { recursive: true });
 
 function step(what, cmd, args, opts = {}) {
