@@ -23,6 +23,7 @@ const TASKS_BATCH1 = { napi: 40_000, shim: 40_000, ffi: 4_000 };
 async function stream(open, batch, total) {
   let sent = 0;
   let done = 0;
+  let wakes = 0;
   let finish = () => {};
   const ring = new RingTransport(8192, 1 << 20, () => done++);
   const staged = { kindId: 1, input: '', inLen: 0, outCap: 0 };
@@ -34,6 +35,7 @@ async function stream(open, batch, total) {
     }
   };
   const backend = await open(ring.controlView, () => {
+    wakes++;
     ring.drain();
     if (done >= total) finish();
     else refill();
@@ -47,7 +49,7 @@ async function stream(open, batch, total) {
   const ns = Number(process.hrtime.bigint() - t0);
   backend.setRef(false);
   await ring.close(1000);
-  return ns / total;
+  return { perTask: ns / total, wakesPerBatch: wakes / (total / batch) };
 }
 
 /** Round trip of one empty task through an idle pool, in microseconds (median of `n`). */
@@ -95,11 +97,11 @@ export async function boundary({ repeats }) {
     for (const batch of BATCHES) {
       const total = batch === 1 ? TASKS_BATCH1[path] : TASKS[path];
       const r = await repeat(repeats, async () => {
-        const perTask = await stream(p.open, batch, total);
+        const { perTask, wakesPerBatch } = await stream(p.open, batch, total);
         const limit = (await p.limit(total, batch)) / total;
-        return { perTaskNs: perTask, nativeLimitNs: limit };
+        return { perTaskNs: perTask, nativeLimitNs: limit, wakesPerBatch };
       });
-      rows.push({ path, batch, 'ns/task': r.perTaskNs, 'native limit ns/task': r.nativeLimitNs, 'boundary ns/task': Math.max(0, r.perTaskNs - r.nativeLimitNs), repeats });
+      rows.push({ path, batch, 'ns/task': r.perTaskNs, 'native limit ns/task': r.nativeLimitNs, 'boundary ns/task': Math.max(0, r.perTaskNs - r.nativeLimitNs), 'wake-ups/batch': r.wakesPerBatch, repeats });
     }
     latency.push({ path, 'idle round trip us (median)': await roundTrip(p.open, 200) });
   }

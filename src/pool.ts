@@ -30,6 +30,10 @@ export class NativePool<T extends PoolTask> implements PoolView {
   readonly ring: RingTransport<T>;
   completed = 0;
   failed = 0;
+  /** Boundary calls that carried tasks (one per flush with staged work). */
+  batches = 0;
+  /** Wake-ups received from the native side. */
+  wakeups = 0;
   private backend!: NativeBackend;
   private referenced = false;
   private readonly busy = new BusyMeter();
@@ -57,6 +61,7 @@ export class NativePool<T extends PoolTask> implements PoolView {
 
   /** The wake-up callback handed to the native side. */
   readonly wake = (): void => {
+    this.wakeups++;
     if (this.ring.drain() > 0) this.onDrained();
   };
 
@@ -84,6 +89,7 @@ export class NativePool<T extends PoolTask> implements PoolView {
   flush(onError: (e: unknown) => void): void {
     if (!this.referenced && this.ring.inFlight > 0) this.setRef(true);
     try {
+      if (this.ring.stagedCount > 0) this.batches++;
       const r = this.ring.commit();
       if (typeof r !== 'number') r.catch(onError);
     } catch (e) {
@@ -108,6 +114,8 @@ export class NativePool<T extends PoolTask> implements PoolView {
       failed: this.failed,
       inFlight: this.ring.inFlight,
       maxInFlight: this.maxInFlight,
+      batches: this.batches,
+      wakeups: this.wakeups,
       utilization: this.busy.utilization(now, this.workers),
       breaker: 'closed',
       healthy: true,

@@ -98,6 +98,10 @@ export interface PoolStats {
   failed: number;
   inFlight: number;
   maxInFlight: number;
+  /** Boundary calls that carried tasks: one per batch. */
+  batches: number;
+  /** Wake-ups from the native side; they coalesce, so far fewer than tasks. */
+  wakeups: number;
   /** Busy share of the workers over the last full second, 0..1. */
   utilization: number;
   breaker: 'closed' | 'open' | 'half-open';

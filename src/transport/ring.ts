@@ -117,6 +117,11 @@ export class RingTransport<T> {
     return this.freeTop;
   }
 
+  /** Tasks staged since the last commit. */
+  get stagedCount(): number {
+    return this.staged;
+  }
+
   get inFlight(): number {
     return this.slots - this.freeTop;
   }

@@ -1,0 +1,31 @@
+// Crossing is batched: tasks submitted in one tick reach a pool in one
+// boundary call, and wake-ups coalesce instead of coming one per task.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ALL_PATHS, withScheduler } from './helpers.js';
+
+for (const pool of ['rust', 'go', 'goffi']) {
+  test(`1000 tasks submitted in one tick cross to ${pool} in one call`, async () => {
+    await withScheduler({ pools: { [pool]: { ...ALL_PATHS.pools![pool]!, maxInFlight: 1024 } } }, async (s) => {
+      const results = await s.submitMany(Array.from({ length: 1000 }, (_, i) => ({ kind: 'echo', input: `t${i}` })));
+      assert.ok(results.every((r) => !(r instanceof Error)));
+      const p = s.stats().pools[pool]!;
+      assert.equal(p.batches, 1);
+      assert.ok(p.wakeups >= 1);
+      // A wake-up is sent only when the wake word was clear, which only a
+      // drain does: so there can never be more wake-ups than completions.
+      assert.ok(p.wakeups <= 1000, `${p.wakeups} wake-ups`);
+    });
+  });
+
+  test(`with credit for 100, 1000 tasks to ${pool} cross in at most 1000/100 + drains batches`, async () => {
+    await withScheduler({ pools: { [pool]: { ...ALL_PATHS.pools![pool]!, maxInFlight: 100 } } }, async (s) => {
+      await s.submitMany(Array.from({ length: 1000 }, () => ({ kind: 'echo', input: '' })));
+      const p = s.stats().pools[pool]!;
+      // The first batch fills the credit; afterwards each drain refills what it
+      // freed in one call, so batches never exceed 1 + wake-ups.
+      assert.ok(p.batches >= 10, `${p.batches} batches`);
+      assert.ok(p.batches <= 1 + p.wakeups, `${p.batches} batches, ${p.wakeups} wake-ups`);
+    });
+  });
+}
