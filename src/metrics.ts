@@ -7,66 +7,49 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { SchedulerStats } from './types.js';
 
+type Labels = Record<string, string>;
+/** One value per label set, read from a fresh snapshot. */
+type Rows = (s: SchedulerStats) => [Labels, number][];
+
+const byClass = (pick: (c: SchedulerStats['classes'][string]) => number): Rows => (s) => Object.entries(s.classes).map(([cls, c]) => [{ class: cls }, pick(c)]);
+const byPool = (pick: (p: SchedulerStats['pools'][string]) => number): Rows => (s) => Object.entries(s.pools).map(([pool, p]) => [{ pool, runtime: p.runtime }, pick(p)]);
+
 export function registerMetrics(registry: Registry, prefix: string, snapshot: () => SchedulerStats): void {
-  const classCounter = (name: string, help: string, pick: (c: SchedulerStats['classes'][string]) => number): void => {
+  const counter = (name: string, help: string, labelNames: string[], rows: Rows): void => {
     new Counter({
-      name: `${prefix}${name}`,
+      name: prefix + name,
       help,
-      labelNames: ['class'],
+      labelNames,
       registers: [registry],
       collect() {
         this.reset();
-        for (const [cls, c] of Object.entries(snapshot().classes)) this.inc({ class: cls }, pick(c));
+        for (const [labels, v] of rows(snapshot())) this.inc(labels, v);
       },
     });
   };
-  classCounter('tasks_submitted_total', 'Tasks accepted by submit(), by class.', (c) => c.submitted);
-  classCounter('tasks_completed_total', 'Tasks that returned a result, by class.', (c) => c.completed);
-  classCounter('tasks_failed_total', 'Tasks that ended with an error other than cancellation, by class.', (c) => c.failed);
-  classCounter('tasks_cancelled_total', 'Tasks cancelled by timeout, abort or close, by class.', (c) => c.cancelled);
-  new Counter({
-    name: `${prefix}tasks_rejected_total`,
-    help: 'Tasks refused at submit() (bad input, queue full, closed).',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(snapshot().totals.rejected);
-    },
-  });
-  new Gauge({
-    name: `${prefix}queue_depth`,
-    help: 'Tasks waiting in the scheduler queue, by class.',
-    labelNames: ['class'],
-    registers: [registry],
-    collect() {
-      for (const [cls, c] of Object.entries(snapshot().classes)) this.set({ class: cls }, c.queued);
-    },
-  });
-  const poolGauge = (name: string, help: string, pick: (p: SchedulerStats['pools'][string]) => number): void => {
+  const gauge = (name: string, help: string, labelNames: string[], rows: Rows): void => {
     new Gauge({
-      name: `${prefix}${name}`,
+      name: prefix + name,
       help,
-      labelNames: ['pool', 'runtime'],
+      labelNames,
       registers: [registry],
       collect() {
-        for (const [pool, p] of Object.entries(snapshot().pools)) this.set({ pool, runtime: p.runtime }, pick(p));
+        for (const [labels, v] of rows(snapshot())) this.set(labels, v);
       },
     });
   };
-  poolGauge('pool_in_flight', 'Tasks handed to the pool and not yet completed.', (p) => p.inFlight);
-  poolGauge('pool_utilization', 'Busy share of the pool workers over the last full second (0..1).', (p) => p.utilization);
-  const poolCounter = (name: string, help: string, pick: (p: SchedulerStats['pools'][string]) => number): void => {
-    new Counter({
-      name: `${prefix}${name}`,
-      help,
-      labelNames: ['pool', 'runtime'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [pool, p] of Object.entries(snapshot().pools)) this.inc({ pool, runtime: p.runtime }, pick(p));
-      },
-    });
-  };
-  poolCounter('pool_completed_total', 'Tasks the pool completed successfully.', (p) => p.completed);
-  poolCounter('pool_failed_total', 'Tasks the pool ended with an error.', (p) => p.failed);
+  const cls = ['class'];
+  const pool = ['pool', 'runtime'];
+  counter('tasks_submitted_total', 'Tasks accepted by submit(), by class.', cls, byClass((c) => c.submitted));
+  counter('tasks_completed_total', 'Tasks that returned a result, by class.', cls, byClass((c) => c.completed));
+  counter('tasks_failed_total', 'Tasks that ended with an error other than cancellation, by class.', cls, byClass((c) => c.failed));
+  counter('tasks_cancelled_total', 'Tasks cancelled by timeout, abort or close, by class.', cls, byClass((c) => c.cancelled));
+  counter('tasks_rejected_total', 'Tasks refused at submit() (bad input, queue full, closed).', [], (s) => [[{}, s.totals.rejected]]);
+  gauge('queue_depth', 'Tasks waiting in the scheduler queue, by class.', cls, byClass((c) => c.queued));
+  gauge('pool_in_flight', 'Tasks handed to the pool and not yet completed.', pool, byPool((p) => p.inFlight));
+  gauge('pool_utilization', 'Busy share of the pool workers over the last full second (0..1).', pool, byPool((p) => p.utilization));
+  counter('pool_completed_total', 'Tasks the pool completed successfully.', pool, byPool((p) => p.completed));
+  counter('pool_failed_total', 'Tasks the pool ended with an error.', pool, byPool((p) => p.failed));
+  counter('pool_batches_total', 'Boundary calls that carried tasks to the pool.', pool, byPool((p) => p.batches));
+  counter('pool_wakeups_total', 'Wake-ups received from the pool.', pool, byPool((p) => p.wakeups));
 }
