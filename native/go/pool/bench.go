@@ -87,7 +87,7 @@ func benchDrive(n, batch, workers int) (time.Duration, error) {
 			if k == 0 {
 				return 0, ErrClosed // stalled
 			}
-			// Drain step 2: pairs with pushCompletion's store of comp_tail.
+			// Drain step 2: pairs with pushCompletions' store of comp_tail.
 			tail := atomic.LoadUint32(r.CompTail())
 			for ; head != tail; head++ {
 				sink += le.Uint32(r.Slot(r.CompEntry(head))[slStatus:])

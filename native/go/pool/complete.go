@@ -1,11 +1,15 @@
 package pool
 
-// Completion publishing and wake-ups (docs/TRANSPORT.md "Complete"):
+// Completion publishing and wake-ups (docs/TRANSPORT.md "Complete"). A
+// worker publishes its finished slots in groups (group.go has the rule);
+// Close publishes the tasks it aborts as one group.
 //
 //  1. The worker writes status, out_len, exec_ns, worker, msg_len, msg and
-//     the output bytes with plain stores (worker.go).
-//  2. Under compMu: t = comp_tail; ring[t & (N-1)] = idx; atomic store
-//     comp_tail = t+1 (pairs with JS's Atomics.load(comp_tail), drain step 2).
+//     the output bytes with plain stores (worker.go), and adds the slot to
+//     its pending group.
+//  2. publishGroup, under compMu: t = comp_tail; ring[(t+i) & (N-1)] =
+//     idx_i for the whole group; one seq-cst store comp_tail = t+len (pairs
+//     with JS's Atomics.load(comp_tail), drain step 2).
 //  3. If CAS(wake, 0, 1) succeeds, call notify once. Otherwise a wake-up is
 //     already pending (JS resets wake before it reads comp_tail, drain step 1).
 //  4. If a cf_wait caller is parked (waitArmed), wake all parked callers.
@@ -19,8 +23,12 @@ package pool
 // So a channel is only ever replaced by closing it: any broadcast after a
 // waiter armed closes that waiter's channel. And either the waiter's re-check
 // sees the new comp_tail (stored before the publisher's load of waitArmed),
-// or that load sees the arm (seq-cst on both sides). Cost when nobody waits:
-// one atomic load per completion; one channel allocation per parked wait.
+// or that load sees the arm (seq-cst on both sides). Grouping leaves this
+// argument unchanged: a group is still one comp_tail store followed by one
+// load of waitArmed, and a result not yet published is not counted by the
+// waiter's re-check either (it is published by a later store, which is
+// followed by its own load). Cost when nobody waits: one atomic load per
+// group; one channel allocation per parked wait.
 //
 // Regression: an earlier version armed with a bare atomic flag (CAS
 // true->false by the publisher, swap of the channel afterwards). A publisher
@@ -40,6 +48,7 @@ type completer struct {
 	ring *Ring
 
 	compMu sync.Mutex // serialises writers of comp_tail and the complete ring
+	groups uint64     // groups published (guarded by compMu; read by tests)
 
 	notifyMu sync.RWMutex // write-held by setNotify: no call of an old fn after it returns
 	notifyFn func()
@@ -53,16 +62,21 @@ func newCompleter(r *Ring) *completer {
 	return &completer{ring: r, waitCh: make(chan struct{})}
 }
 
-// publish runs steps 2-4 for slot idx, whose result is already written.
-func (c *completer) publish(idx uint32) {
+// publishGroup runs steps 2-4 for the slots idxs, whose results are already
+// written. One call is one comp_tail store and at most one notify.
+func (c *completer) publishGroup(idxs []uint32) {
+	if len(idxs) == 0 {
+		return
+	}
 	c.compMu.Lock()
-	c.ring.pushCompletion(idx)
+	c.ring.pushCompletions(idxs)
+	c.groups++
 	c.compMu.Unlock()
 
 	// Seq-cst load, then CAS: both pair with JS's Atomics.store(wake, 0) in
 	// drain step 1. If we read 1, JS's reset comes after our comp_tail store
 	// in the total order, so its following load of comp_tail sees this
-	// completion; the plain load skips a locked CAS while a wake is pending.
+	// group; the plain load skips a locked CAS while a wake is pending.
 	if atomic.LoadUint32(c.ring.wake) == 0 && atomic.CompareAndSwapUint32(c.ring.wake, 0, 1) {
 		c.notify()
 	}
@@ -71,6 +85,13 @@ func (c *completer) publish(idx uint32) {
 	if c.waitArmed.Load() {
 		c.broadcast()
 	}
+}
+
+// groupCount returns how many groups were published (comp_tail stores).
+func (c *completer) groupCount() uint64 {
+	c.compMu.Lock()
+	defer c.compMu.Unlock()
+	return c.groups
 }
 
 // notify calls the notify function, if any.

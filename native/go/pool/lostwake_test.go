@@ -61,7 +61,7 @@ func TestArmThenAnyBroadcastClosesChannel(t *testing.T) {
 			return false
 		}
 	}
-	r.pushCompletion(0)                 // publisher P0, step 2 only
+	r.pushCompletions([]uint32{0})      // publisher P0, step 2 only
 	atomic.StoreUint32(r.CompHead(), 1) // waiter consumes it
 	ch1 := c.arm()                      // waiter re-arms
 	if c.waitArmed.Load() {             // P0's late step 4
@@ -74,13 +74,13 @@ func TestArmThenAnyBroadcastClosesChannel(t *testing.T) {
 	if r.pending() != 0 || closed(ch2) {
 		t.Fatal("unexpected state")
 	}
-	c.publish(1) // the next real completion
+	c.publishGroup([]uint32{1}) // the next real completion
 	if !closed(ch2) {
 		t.Fatal("lost wake-up: completion after arm did not close the channel")
 	}
-	// With nobody armed, publish neither blocks nor replaces the channel.
+	// With nobody armed, publishGroup neither blocks nor replaces the channel.
 	ch3 := c.waitCh
-	c.publish(2)
+	c.publishGroup([]uint32{2})
 	if c.waitCh != ch3 {
 		t.Error("channel replaced with nobody armed")
 	}

@@ -19,10 +19,13 @@ package pool
 //  1. New validates the header and starts W workers (blocked on cond).
 //  2. Submit copies indices out of the submit ring under mu, skipping
 //     idx >= N, queues them and signals up to `accepted` idle workers.
-//  3. Workers execute and publish (worker.go, complete.go).
+//  3. Workers execute and publish in groups (worker.go, group.go,
+//     complete.go).
 //  4. Close: under mu mark closed (and set closing for handlers), close the
 //     shutdown channel, take the queued indices, wake all workers; complete
-//     the taken indices ABORTED; wait up to the timeout for busy == 0;
+//     the taken indices ABORTED and publish them as one group; workers
+//     publish their pending groups before they stop counting as busy;
+//     wait up to the timeout for busy == 0;
 //     if 0, mark released. Returns the number of busy workers.
 //
 // Alternatives rejected: a channel per task (a lock per task, see queue.go);
@@ -45,6 +48,10 @@ type Pool struct {
 	segs    Segments
 	faults  atomic.Pointer[Faults] // nil = no injection
 	workers int
+	// groupAge is flushAfter (group.go rule 4). Tests change it before the
+	// first Submit to make grouping deterministic; workers read it only
+	// after a Submit's unlock of mu, so that write happens before.
+	groupAge time.Duration
 
 	mu           sync.Mutex // guards the fields below
 	cond         sync.Cond  // idle workers wait here (L = &mu)
@@ -78,6 +85,7 @@ func New(ctrl []byte, workers int) (*Pool, error) {
 		ring:     r,
 		comp:     newCompleter(r),
 		workers:  workers,
+		groupAge: flushAfter,
 		q:        newTaskQueue(int(r.n)),
 		quiesced: make(chan struct{}),
 		shutdown: make(chan struct{}),
@@ -93,6 +101,7 @@ func New(ctrl []byte, workers int) (*Pool, error) {
 			rng:   rand.New(rand.NewPCG(seed, uint64(i))),
 			c:     &p.counters[i],
 			local: make([]uint32, 0, maxGrab),
+			group: newPendingGroup(),
 		}
 		go wk.loop()
 	}
@@ -249,8 +258,8 @@ func (p *Pool) Close(timeout time.Duration) (int, error) {
 			setMsg(slot, msgShutdown)
 			setResult(slot, StatusAborted, 0, 0, NoWorker)
 			bump(&c.completed)
-			p.comp.publish(idx)
 		}
+		p.comp.publishGroup(drained)
 		p.mu.Lock()
 		p.busy--
 		p.checkQuiescedLocked()

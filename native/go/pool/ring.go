@@ -177,22 +177,28 @@ func (r *Ring) CompHead() *uint32 { return r.compHead }
 func (r *Ring) CompTail() *uint32 { return r.compTail }
 func (r *Ring) Wake() *uint32     { return r.wake }
 
-// pushCompletion appends idx to the complete ring. Caller holds the pool's
-// completion mutex (the only writer of comp_tail).
-func (r *Ring) pushCompletion(idx uint32) {
+// pushCompletions appends idxs to the complete ring as one group (TRANSPORT
+// "Complete" step 2). Caller holds the pool's completion mutex (the only
+// writer of comp_tail); len(idxs) <= N outstanding is the pool's invariant.
+func (r *Ring) pushCompletions(idxs []uint32) {
 	// Atomic load for uniformity; the mutex already makes us the only writer.
 	t := atomic.LoadUint32(r.compTail)
-	le.PutUint32(r.mem[r.compRing+4*(t&r.mask):], idx)
-	// Release: makes the slot result and the ring entry above visible to
-	// the JS Atomics.load(comp_tail) of drain step 2 (Go atomics are
-	// seq-cst, which includes release).
-	atomic.StoreUint32(r.compTail, t+1)
+	for i, idx := range idxs {
+		le.PutUint32(r.mem[r.compRing+4*((t+uint32(i))&r.mask):], idx)
+	}
+	// Seq-cst (Go atomics are): the release half makes the slot results and
+	// the ring entries above visible to the JS Atomics.load(comp_tail) of
+	// drain step 2; the seq-cst half orders this store before our following
+	// load of wake against JS's store(wake, 0) then load(comp_tail), so one
+	// side sees the other and no group is left without a wake-up (the Rust
+	// pool stores SeqCst for the same reason, pool.rs publish_group).
+	atomic.StoreUint32(r.compTail, t+uint32(len(idxs)))
 }
 
 // pending is comp_tail - comp_head: completions JS has not consumed.
 func (r *Ring) pending() uint32 {
 	// Pairs with JS's Atomics.store(comp_head) in drain step 3 and our own
-	// store of comp_tail in pushCompletion.
+	// store of comp_tail in pushCompletions.
 	return atomic.LoadUint32(r.compTail) - atomic.LoadUint32(r.compHead)
 }
 
@@ -281,7 +287,7 @@ func setMsg(s []byte, msg []byte) {
 }
 
 // setResult writes status, out_len, exec_ns and worker. Plain stores,
-// published by pushCompletion's store of comp_tail.
+// published by pushCompletions' store of comp_tail.
 func setResult(s []byte, st Status, outLen uint32, execNs uint64, worker uint32) {
 	_ = s[slWorker+3]
 	le.PutUint32(s[slStatus:], uint32(st))

@@ -6,21 +6,34 @@ package pool
 //  1. Under the queue mutex, wait on cond while the queue is empty and the
 //     pool is open (blocked, no spinning).
 //  2. Take grabCount(len, workers) indices into a local buffer, mark the
-//     worker busy, release the mutex.
-//  3. Execute each index (below), publishing each completion as it ends.
-//  4. Re-take the mutex, mark the worker idle; if the pool is closed and no
-//     worker is busy, signal quiescence; go to 1 (or exit when closed).
+//     worker busy, release the mutex. If the grab left fewer than lowWater
+//     tasks queued and the previous one did not, publish the pending group
+//     (group.go rule 2).
+//  3. Execute each index (below); each result joins the pending group.
+//  4. Re-take the mutex. If the queue is empty or the pool closed, publish
+//     the pending group (rule 1) with the mutex released, still counted
+//     busy, then re-take it. Mark the worker idle; if the pool is closed and
+//     no worker is busy, signal quiescence; go to 1 (or exit when closed).
+//
+// Invariant: a worker's pending group is empty whenever it waits on cond,
+// exits, or leaves busy with the pool closed (step 4 publishes first), so
+// Close returning 0 means every result was published. A worker that leaves
+// busy with results pending (queue non-empty, pool open) takes the next
+// grab in the same hold of the mutex.
 //
 // Execute (per task):
 //  1. If the slot's cancel word is set (or the pool is closing): ABORTED
 //     without running.
-//  2. Fault injection (faults.go): INJECTED, or hang until cancel/shutdown.
-//  3. Decode the descriptor, bounds-check it under the segment read lock,
-//     look up the kind. Data kinds run under the lock and recover();
-//     spin/sleep parse their input under the lock and wait after it.
-//  4. Injected delay, if any.
-//  5. Write status/out_len/exec_ns/worker (msg was written in 1-4), then
-//     publish (complete.go).
+//  2. Decode the descriptor; if the task may run long (mayRunLong), publish
+//     the pending group first (rule 3).
+//  3. Fault injection (faults.go): INJECTED, or hang until cancel/shutdown.
+//  4. Bounds-check the descriptor under the segment read lock, look up the
+//     kind. Data kinds run under the lock and recover(); spin/sleep parse
+//     their input under the lock and wait after it.
+//  5. Injected delay, if any.
+//  6. Write status/out_len/exec_ns/worker (msg was written in 1-5), add the
+//     slot to the pending group, and publish the group if it is due: full,
+//     or its oldest result is flushAfter old (rules 4-5, complete.go).
 //
 // Grabbing several tasks per lock makes the per-task queue cost a fraction
 // of a lock when the queue is long; taking at most len/workers keeps a
@@ -34,8 +47,9 @@ package pool
 //     at the end of the grab, so Register/Unregister wait at most one grab
 //     of data phases.
 //   - One clock read per task: a task's start is the previous task's end in
-//     the same grab, so exec_ns includes the previous completion's publish
-//     (tens of ns).
+//     the same grab, so exec_ns includes the previous task's bookkeeping
+//     (adding to the group, tens of ns). After publishing a group the clock
+//     is read fresh: publishing (and a notify) is not the next task's time.
 
 import (
 	"math/rand/v2"
@@ -71,6 +85,9 @@ type worker struct {
 
 	segsHeld bool          // holding p.segs.mu for reading
 	clock    time.Duration // mono() at the end of the previous task in this grab
+
+	group pendingGroup // results written, not yet published (group.go)
+	low   bool         // the previous grab left < lowWater queued (rule 2)
 }
 
 func (wk *worker) lockSegs() {
@@ -100,38 +117,63 @@ func (wk *worker) loop() {
 			break
 		}
 		wk.local = p.q.popInto(wk.local[:0], grabCount(p.q.len(), p.workers))
+		low := p.q.len() < lowWater
 		p.busy++
 		p.mu.Unlock()
+		// Rule 2: running low; let JS refill the queue while this grab runs.
+		if low && !wk.low {
+			wk.flush()
+		}
+		wk.low = low
 		wk.clock = mono()
 		for _, idx := range wk.local {
 			wk.execute(idx)
 		}
 		wk.unlockSegs()
 		p.mu.Lock()
+		if wk.group.len() > 0 && (p.q.len() == 0 || p.closed) {
+			// Rule 1: out of work (or closing). Publish outside mu, since
+			// notify may be slow, and while still counted in busy, so Close
+			// cannot report 0 before this group is on the ring.
+			p.mu.Unlock()
+			wk.flush()
+			p.mu.Lock()
+		}
 		p.busy--
 		p.checkQuiescedLocked()
 	}
 	p.mu.Unlock()
 }
 
-// execute runs slot idx and publishes its completion.
+// flush publishes the pending group (complete.go), if any.
+func (wk *worker) flush() {
+	if wk.group.len() == 0 {
+		return
+	}
+	wk.p.comp.publishGroup(wk.group.idxs)
+	wk.group.reset()
+	// Publishing (and a possible notify) is not the next task's time.
+	wk.clock = mono()
+}
+
+// execute runs slot idx and adds its completion to the pending group.
 func (wk *worker) execute(idx uint32) {
 	p := wk.p
 	slot := p.ring.Slot(idx)
 	cancel := p.ring.cancelWord(idx)
 	bump(&wk.c.started)
-	published := false
+	added := false
 	defer func() {
 		// Backstop: handlers recover their own panics (runData); this only
 		// catches a bug in the pool code, so the worker survives and the
-		// task still completes.
-		if v := recover(); v != nil && !published {
+		// task still completes (published by the loop's rules).
+		if v := recover(); v != nil && !added {
 			wk.unlockSegs()
 			setMsg(slot, panicMsg(v))
 			setResult(slot, StatusTaskPanic, 0, 0, wk.id)
 			bump(&wk.c.panics)
 			bump(&wk.c.completed)
-			p.comp.publish(idx)
+			wk.group.push(idx, mono())
 		}
 	}()
 	st, outLen, execNs := wk.run(slot, cancel)
@@ -140,18 +182,29 @@ func (wk *worker) execute(idx uint32) {
 		bump(&wk.c.panics)
 	}
 	bump(&wk.c.completed)
-	published = true
-	p.comp.publish(idx)
+	added = true
+	// wk.clock is this task's end (run reads the clock on every path).
+	wk.group.push(idx, wk.clock)
+	if wk.group.due(wk.clock, p.groupAge) {
+		wk.flush()
+	}
 }
 
-// run is execute steps 1-4; it writes msg and the output, returns the rest.
+// run is execute steps 1-5; it writes msg and the output, returns the rest.
+// It leaves wk.clock at the task's end.
 func (wk *worker) run(slot []byte, cancel *uint32) (Status, uint32, uint64) {
 	if why := wk.wait.abortReason(cancel); why != nil {
 		setMsg(slot, why)
+		// The result's time for the age rule; also the next task's start.
+		wk.clock = mono()
 		return StatusAborted, 0, 0
 	}
-	start := wk.clock
+	d := DecodeDesc(slot)
 	f := wk.p.faults.Load()
+	if wk.group.len() > 0 && mayRunLong(d, f != nil) {
+		wk.flush() // rule 3: a quick result never waits behind a slow one
+	}
+	start := wk.clock
 	o := outcome{}
 	action := faultNone
 	if f != nil {
@@ -166,7 +219,7 @@ func (wk *worker) run(slot []byte, cancel *uint32) (Status, uint32, uint64) {
 		setMsg(slot, wk.wait.sleep(-1, cancel))
 		o.status = StatusAborted
 	default:
-		o = wk.handle(slot, cancel)
+		o = wk.handle(slot, d, cancel)
 	}
 	if action == faultNone && f != nil && f.DelayFactor > 1 {
 		wk.unlockSegs()
@@ -180,9 +233,8 @@ func (wk *worker) run(slot []byte, cancel *uint32) (Status, uint32, uint64) {
 	return o.status, o.outLen, uint64(wk.clock - start)
 }
 
-// handle is execute step 3. The msg is in the slot when it returns.
-func (wk *worker) handle(slot []byte, cancel *uint32) outcome {
-	d := DecodeDesc(slot)
+// handle is execute step 4. The msg is in the slot when it returns.
+func (wk *worker) handle(slot []byte, d Desc, cancel *uint32) outcome {
 	wk.lockSegs()
 	in, out, ok := resolve(&wk.p.segs, d)
 	if !ok {

@@ -1,0 +1,254 @@
+/**
+ * FairQueue: weighted fair queuing of waiting tasks, two levels deep:
+ * classes share the pools by weight, and the tenants of a class share that
+ * class's part equally. Shares are counted in execution time, not tasks.
+ *
+ * Model (start-time fair queuing in the style of CFS/EEVDF's vruntime):
+ * - every class and every tenant has a virtual time `vtime`: the execution
+ *   time it has been charged, divided by its weight;
+ * - the next task comes from the backlogged class with the smallest vtime
+ *   and, within it, from the tenant with the smallest vtime (FIFO within a
+ *   tenant);
+ * - an entity that becomes backlogged starts at max(its vtime, the smallest
+ *   vtime of the backlogged entities), so time spent idle is not banked:
+ *   an idle class's share flows to the others (work-conserving) and does not
+ *   come back as a burst;
+ * - estimate-then-correct (Kubernetes APF): a task is charged its estimated
+ *   cost when dispatched and corrected by (measured - estimate) when it
+ *   completes. Class corrections apply at once; tenant corrections are held
+ *   as debt and applied when the tenant next reaches the top of its heap.
+ * - aging: a class's oldest task that has waited past the class's
+ *   `maxWaitMs` is served next, whatever the virtual times say.
+ * - weight 0: served only while no weighted class is backlogged.
+ *
+ * Bound (docs/FAIRNESS.md derives it): for two classes backlogged over an
+ * interval, |served_i/w_i - served_j/w_j| <= (C_i + D_i)/w_i + (C_j + D_j)/w_j,
+ * where C is the largest single task cost and D the cost still uncorrected
+ * (in flight) at the interval's ends.
+ *
+ * Protocol with the scheduler:
+ * 1. push(t) when a task is queued;
+ * 2. peek() is the task to dispatch next; shift(estimateUs) removes it
+ *    and charges its class and tenant the estimated cost;
+ * 3. correct(t, estimateUs, actualUs) when it completes;
+ * 4. cancelled(t) when a queued task is cancelled in place (it is skipped).
+ *
+ * Alternatives rejected: DRR (quantum tuning, poor with mixed costs);
+ * per-task virtual finish tags (needs costs known at enqueue, which is
+ * exactly what estimate-then-correct avoids).
+ */
+import { TaskQueue, type Cancellable } from '../queue/task-queue.js';
+import { VHeap, type Keyed } from './vheap.js';
+
+export interface FairItem extends Cancellable {
+  readonly className: string;
+  readonly tenant: string | undefined;
+  /** When it was queued, in ms on the scheduler's clock. */
+  readonly enqueuedAt: number;
+}
+
+export interface FairClass {
+  name: string;
+  weight: number;
+  maxWaitMs?: number;
+}
+
+class TenantQ<T extends FairItem> implements Keyed {
+  vtime = 0;
+  order = 0;
+  debt = 0;
+  inHeap = false;
+  readonly q = new TaskQueue<T>();
+  constructor(readonly key: string) {}
+}
+
+class ClassQ<T extends FairItem> implements Keyed {
+  vtime = 0;
+  order = 0;
+  active = false;
+  live = 0;
+  lastTenantV = 0;
+  readonly tenants = new Map<string, TenantQ<T>>();
+  readonly heap = new VHeap<TenantQ<T>>();
+  /** Arrival order of the class's tasks, for aging. */
+  readonly arrivals = new TaskQueue<T>();
+  constructor(
+    readonly name: string,
+    readonly weight: number,
+    readonly maxWaitMs: number | undefined,
+  ) {}
+}
+
+export class FairQueue<T extends FairItem> {
+  private readonly classes = new Map<string, ClassQ<T>>();
+  private readonly list: ClassQ<T>[] = [];
+  private order = 0;
+  private lastClassV = 0;
+  /** Where the task the last `peek` returned came from, for shift. */
+  private peeked: { t: T; cls: ClassQ<T>; tenant: TenantQ<T> | undefined } | undefined;
+  live = 0;
+
+  constructor(classes: readonly FairClass[], private readonly now: () => number) {
+    for (const c of classes) {
+      const q = new ClassQ<T>(c.name, c.weight, c.maxWaitMs);
+      this.classes.set(c.name, q);
+      this.list.push(q);
+    }
+  }
+
+  push(t: T): void {
+    const cls = this.classes.get(t.className)!;
+    const key = t.tenant ?? '';
+    let ten = cls.tenants.get(key);
+    if (ten === undefined) {
+      ten = new TenantQ<T>(key);
+      cls.tenants.set(key, ten);
+    }
+    if (!ten.inHeap) {
+      ten.vtime = Math.max(ten.vtime, cls.heap.peek()?.vtime ?? cls.lastTenantV);
+      ten.order = this.order++;
+      ten.inHeap = true;
+      cls.heap.push(ten);
+    }
+    ten.q.push(t);
+    cls.arrivals.push(t);
+    if (!cls.active) {
+      cls.vtime = Math.max(cls.vtime, this.classFloor());
+      cls.order = this.order++;
+      cls.active = true;
+    }
+    cls.live++;
+    this.live++;
+    this.peeked = undefined;
+  }
+
+  peek(): T | undefined {
+    // Decided afresh on every call: between calls the clock moves, and a
+    // class may have become overdue (regression: a cached choice let a light
+    // class wait 2.5x its maxWaitMs).
+    this.peeked = undefined;
+    const cls = this.pickClass();
+    if (cls === undefined) return undefined;
+    const aged = this.agedHead(cls);
+    if (aged !== undefined) {
+      this.peeked = { t: aged, cls, tenant: undefined };
+      return aged;
+    }
+    for (;;) {
+      const ten = cls.heap.peek()!;
+      if (ten.debt !== 0) {
+        ten.vtime += ten.debt;
+        ten.debt = 0;
+        cls.heap.rekeyRoot();
+        continue;
+      }
+      const t = ten.q.peek();
+      if (t !== undefined) {
+        this.peeked = { t, cls, tenant: ten };
+        return t;
+      }
+      // Only cancelled tasks were left: the tenant goes idle.
+      cls.heap.pop();
+      ten.inHeap = false;
+      cls.lastTenantV = ten.vtime;
+      cls.tenants.delete(ten.key);
+    }
+  }
+
+  /** Step 2: removes the task peek() returned and charges `estimateUs` for it. */
+  shift(estimateUs: number): T | undefined {
+    const t = this.peek();
+    if (t === undefined) return undefined;
+    const { cls, tenant } = this.peeked!;
+    if (cls.weight > 0) cls.vtime += estimateUs / cls.weight;
+    if (tenant !== undefined) {
+      tenant.q.shift();
+      tenant.vtime += estimateUs;
+      cls.heap.rekeyRoot(); // the tenant served is the heap's root
+    } else {
+      // An aged task: it leaves its tenant's queue lazily, and the tenant's
+      // charge waits as debt until the tenant is at the root again.
+      const ten = this.tenantOf(t);
+      if (ten !== undefined) {
+        ten.q.cancelled();
+        ten.debt += estimateUs;
+      }
+    }
+    this.left(cls);
+    return t;
+  }
+
+  /** Step 3. */
+  correct(t: T, estimateUs: number, actualUs: number): void {
+    const delta = actualUs - estimateUs;
+    const cls = this.classes.get(t.className)!;
+    if (cls.weight > 0) cls.vtime += delta / cls.weight;
+    const ten = this.tenantOf(t);
+    if (ten) ten.debt += delta;
+    this.peeked = undefined;
+  }
+
+  /** Step 4: a queued task was cancelled in place. */
+  cancelled(t: T): void {
+    const cls = this.classes.get(t.className)!;
+    this.tenantOf(t)?.q.cancelled();
+    this.left(cls);
+  }
+
+  /** Virtual time of each class, for stats and tests. */
+  vtimes(): Record<string, number> {
+    return Object.fromEntries(this.list.map((c) => [c.name, c.vtime]));
+  }
+
+  private tenantOf(t: T): TenantQ<T> | undefined {
+    return this.classes.get(t.className)!.tenants.get(t.tenant ?? '');
+  }
+
+  private left(cls: ClassQ<T>): void {
+    cls.live--;
+    this.live--;
+    if (cls.live === 0) {
+      cls.active = false;
+      this.lastClassV = cls.vtime;
+    }
+    this.peeked = undefined;
+  }
+
+  private classFloor(): number {
+    let min = Infinity;
+    for (const c of this.list) if (c.active && c.weight > 0 && c.vtime < min) min = c.vtime;
+    return min === Infinity ? this.lastClassV : min;
+  }
+
+  private pickClass(): ClassQ<T> | undefined {
+    let best: ClassQ<T> | undefined;
+    let scavenger: ClassQ<T> | undefined;
+    let oldest: ClassQ<T> | undefined;
+    let oldestOverdue = 0;
+    const now = this.now();
+    for (const c of this.list) {
+      if (!c.active) continue;
+      if (c.maxWaitMs !== undefined) {
+        const head = c.arrivals.peek();
+        const overdue = head ? now - head.enqueuedAt - c.maxWaitMs : -1;
+        if (overdue > oldestOverdue) {
+          oldest = c;
+          oldestOverdue = overdue;
+        }
+      }
+      if (c.weight === 0) {
+        scavenger ??= c;
+        continue;
+      }
+      if (best === undefined || c.vtime < best.vtime || (c.vtime === best.vtime && c.order < best.order)) best = c;
+    }
+    return oldest ?? best ?? scavenger;
+  }
+
+  /** The class's oldest task if it is past maxWaitMs. */
+  private agedHead(cls: ClassQ<T>): T | undefined {
+    if (cls.maxWaitMs === undefined) return undefined;
+    const head = cls.arrivals.peek();
+    return head !== undefined && this.now() - head.enqueuedAt > cls.maxWaitMs ? head : undefined;
+  }
+}
