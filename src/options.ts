@@ -137,8 +137,7 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
   const pools = names('pools', o.pools ?? { rust: { runtime: 'rust' }, go: { runtime: 'go' } }).map(([n, v]) => pool(n, v));
   const classes = names('classes', o.classes ?? { default: { weight: 1 } }).map(([n, v]) => klass(n, v));
   const policy = o.policy ?? 'fifo';
-  if (policy === 'fair') bad('policy', "'fair' arrives with the fair scheduler (issue 3); this version offers 'fifo' and 'round-robin'");
-  if (policy !== 'fifo' && policy !== 'round-robin') bad('policy', `must be 'fifo' or 'round-robin', got ${String(policy)}`);
+  if (policy !== 'fifo' && policy !== 'round-robin' && policy !== 'fair') bad('policy', `must be 'fair', 'fifo' or 'round-robin', got ${String(policy)}`);
   const go = pools.filter((p) => p.runtime === 'go');
   const libs = new Set(go.map((p) => p.library ?? ''));
   if (libs.size > 1) bad('pools', 'all go pools must load the same library: one Go runtime per process');

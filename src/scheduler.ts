@@ -24,7 +24,9 @@
 import { Registry } from 'prom-client';
 import { CrossfairError, type ErrorCode } from './errors.js';
 import { checkTask, type CheckedTask, type TaskContext } from './task.js';
-import { TaskQueue } from './queue/task-queue.js';
+import { FifoQueue, type PolicyQueue } from './policy/policy-queue.js';
+import { FairQueue } from './policy/fair-queue.js';
+import { CostModel } from './policy/cost-model.js';
 import { leastLoaded, roundRobin } from './policy/placement.js';
 import { NativePool, type PoolTask } from './pool.js';
 import { openPools } from './pools.js';
@@ -59,6 +61,8 @@ class Job implements PoolTask {
   dispatchedAt = 0;
   timer: NodeJS.Timeout | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
+  /** Cost charged to the fair queue at dispatch, µs. */
+  estimateUs = 0;
   readonly staged: Staged;
 
   constructor(
@@ -76,6 +80,14 @@ class Job implements PoolTask {
   get queued(): boolean {
     return this.state === QUEUED;
   }
+
+  get className(): string {
+    return this.cls.name;
+  }
+
+  get tenant(): string | undefined {
+    return this.task.tenant;
+  }
 }
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -91,7 +103,8 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 
 export class CrossfairScheduler implements Scheduler {
   readonly registry: Registry;
-  private readonly queue = new TaskQueue<Job>();
+  private readonly queue: PolicyQueue<Job>;
+  private readonly costs = new CostModel();
   private readonly classes = new Map<string, ClassState>();
   private pools: NativePool<Job>[] = [];
   private ffiThreads: Piscina | undefined;
@@ -107,6 +120,7 @@ export class CrossfairScheduler implements Scheduler {
   private constructor(private readonly cfg: SchedulerConfig, registry: Registry | undefined) {
     for (const c of cfg.classes) this.classes.set(c.name, new ClassState(c.name));
     this.registry = registry ?? new Registry();
+    this.queue = cfg.policy === 'fair' ? new FairQueue<Job>(cfg.classes, () => performance.now()) : new FifoQueue<Job>();
     this.ctx = { kinds: new Set(), classes: new Set(this.classes.keys()), pools: new Map(), maxPayloadBytes: cfg.maxPayloadBytes, defaultClass: cfg.classes[0]!.name };
   }
 
@@ -184,7 +198,8 @@ export class CrossfairScheduler implements Scheduler {
       const pool = pools[i]!;
       job.staged.kindId = pool.kinds.get(kind)!;
       if (!pool.dispatch(job)) break;
-      this.queue.shift();
+      job.estimateUs = this.costs.estimate(kind, job.task.estimateCpuUs);
+      this.queue.shift(job.estimateUs);
       this.rrPrevious = i;
       job.state = IN_FLIGHT;
       job.pool = pool;
@@ -200,6 +215,10 @@ export class CrossfairScheduler implements Scheduler {
 
   /** Step 3: a completion from `pool`. */
   private settle(job: Job, c: Completion, pool: NativePool<Job>): void {
+    const execUs = c.execNs / 1000;
+    // The time was spent even if the task was cancelled meanwhile: charge it.
+    this.queue.correct(job, job.estimateUs, execUs);
+    if (c.status === STATUS.OK) this.costs.observe(job.task.kind.name, execUs);
     if (job.state !== IN_FLIGHT) return; // cancelled earlier and already settled
     job.state = DONE;
     job.cls.inFlight--;
@@ -235,7 +254,7 @@ export class CrossfairScheduler implements Scheduler {
   /** Step 4. */
   private cancel(job: Job, code: ErrorCode, message: string): void {
     if (job.state === QUEUED) {
-      this.queue.cancelled();
+      this.queue.cancelled(job);
       job.cls.queued--;
       this.totals.queued--;
     } else if (job.state === IN_FLIGHT) {
@@ -322,7 +341,9 @@ export class CrossfairScheduler implements Scheduler {
       });
       clearTimeout(timer);
     }
-    for (let job = this.queue.peek(); job !== undefined; job = this.queue.peek()) this.cancel(job, 'E_CLOSED', 'the scheduler closed before the task ran');
+    for (let job = this.queue.peek(); job !== undefined; job = this.queue.peek()) {
+      this.cancel(job, 'E_CLOSED', 'the scheduler closed before the task ran');
+    }
     for (const p of this.pools) {
       for (const job of p.ring.owners()) if (job.state === IN_FLIGHT) this.cancel(job, 'E_CLOSED', 'the scheduler closed while the task ran');
     }

@@ -17,6 +17,8 @@ export interface CheckedTask {
   timeoutMs: number | undefined;
   signal: AbortSignal | undefined;
   idempotent: boolean;
+  /** The caller's cost hint, µs. */
+  estimateCpuUs: number | undefined;
 }
 
 const TASK_KEYS = new Set(['kind', 'input', 'class', 'tenant', 'pool', 'estimate', 'timeoutMs', 'signal', 'idempotent']);
@@ -81,6 +83,7 @@ export function checkTask(raw: unknown, ctx: TaskContext): CheckedTask {
     timeoutMs: t.timeoutMs,
     signal: t.signal,
     idempotent: t.idempotent ?? false,
+    estimateCpuUs: t.estimate?.cpuUs,
   };
 }
 

@@ -157,9 +157,10 @@ export class FairQueue<T extends FairItem> {
 
   /** Step 2: removes the task peek() returned and charges `estimateUs` for it. */
   shift(estimateUs: number): T | undefined {
-    const t = this.peek();
-    if (t === undefined) return undefined;
-    const { cls, tenant } = this.peeked!;
+    // The task the caller peeked and placed, even if the clock has moved since.
+    if (!this.peeked?.t.queued) this.peek();
+    if (this.peeked === undefined) return undefined;
+    const { t, cls, tenant } = this.peeked;
     if (cls.weight > 0) cls.vtime += estimateUs / cls.weight;
     if (tenant !== undefined) {
       tenant.q.shift();
