@@ -145,8 +145,11 @@ export class CrossfairScheduler implements Scheduler {
 
   submitMany(tasks: readonly Task[]): Promise<(TaskResult | CrossfairError)[]> {
     if (!Array.isArray(tasks)) return Promise.reject(new CrossfairError('E_BAD_INPUT', 'submitMany takes an array of tasks'));
+    // One promise per task that resolves either way (no rejection + catch pair).
     const out = new Array<Promise<TaskResult | CrossfairError>>(tasks.length);
-    for (let i = 0; i < tasks.length; i++) out[i] = this.submit(tasks[i]!).catch((e: CrossfairError) => e);
+    for (let i = 0; i < tasks.length; i++) {
+      out[i] = new Promise<TaskResult | CrossfairError>((resolve) => this.admit(tasks[i]!, resolve, resolve));
+    }
     return Promise.all(out);
   }
 

@@ -84,6 +84,8 @@ export class FairQueue<T extends FairItem> {
   private readonly list: ClassQ<T>[] = [];
   private order = 0;
   private lastClassV = 0;
+  /** Some class has maxWaitMs: only then is the clock read on the hot path. */
+  private readonly aging: boolean;
   /** Where the task the last `peek` returned came from, for shift. */
   private peeked: { t: T; cls: ClassQ<T>; tenant: TenantQ<T> | undefined } | undefined;
   live = 0;
@@ -94,6 +96,7 @@ export class FairQueue<T extends FairItem> {
       this.classes.set(c.name, q);
       this.list.push(q);
     }
+    this.aging = classes.some((c) => c.maxWaitMs !== undefined);
   }
 
   push(t: T): void {
@@ -111,7 +114,7 @@ export class FairQueue<T extends FairItem> {
       cls.heap.push(ten);
     }
     ten.q.push(t);
-    cls.arrivals.push(t);
+    if (this.aging) cls.arrivals.push(t);
     if (!cls.active) {
       cls.vtime = Math.max(cls.vtime, this.classFloor());
       cls.order = this.order++;
@@ -127,9 +130,10 @@ export class FairQueue<T extends FairItem> {
     // class may have become overdue (regression: a cached choice let a light
     // class wait 2.5x its maxWaitMs).
     this.peeked = undefined;
-    const cls = this.pickClass();
+    const now = this.aging ? this.now() : 0;
+    const cls = this.pickClass(now);
     if (cls === undefined) return undefined;
-    const aged = this.agedHead(cls);
+    const aged = this.aging ? this.agedHead(cls, now) : undefined;
     if (aged !== undefined) {
       this.peeked = { t: aged, cls, tenant: undefined };
       return aged;
@@ -221,15 +225,14 @@ export class FairQueue<T extends FairItem> {
     return min === Infinity ? this.lastClassV : min;
   }
 
-  private pickClass(): ClassQ<T> | undefined {
+  private pickClass(now: number): ClassQ<T> | undefined {
     let best: ClassQ<T> | undefined;
     let scavenger: ClassQ<T> | undefined;
     let oldest: ClassQ<T> | undefined;
     let oldestOverdue = 0;
-    const now = this.now();
     for (const c of this.list) {
       if (!c.active) continue;
-      if (c.maxWaitMs !== undefined) {
+      if (this.aging && c.maxWaitMs !== undefined) {
         const head = c.arrivals.peek();
         const overdue = head ? now - head.enqueuedAt - c.maxWaitMs : -1;
         if (overdue > oldestOverdue) {
@@ -247,9 +250,9 @@ export class FairQueue<T extends FairItem> {
   }
 
   /** The class's oldest task if it is past maxWaitMs. */
-  private agedHead(cls: ClassQ<T>): T | undefined {
+  private agedHead(cls: ClassQ<T>, now: number): T | undefined {
     if (cls.maxWaitMs === undefined) return undefined;
     const head = cls.arrivals.peek();
-    return head !== undefined && this.now() - head.enqueuedAt > cls.maxWaitMs ? head : undefined;
+    return head !== undefined && now - head.enqueuedAt > cls.maxWaitMs ? head : undefined;
   }
 }
