@@ -4,9 +4,19 @@
  * runtime through this one class; what differs per runtime is the
  * NativeBackend that `openPool` (pools.ts) gives it.
  *
- * Owns the pool's ring transport and its counters. Credits: at most
- * `maxInFlight` tasks are handed to the native side; the rest wait in the
- * scheduler's queue, where policy can still reorder them.
+ * Owns the pool's ring transport and its counters.
+ *
+ * Credits: the pool holds only as many tasks as keep its workers busy, so
+ * the backlog waits in the scheduler's queue, where policy can still reorder
+ * it (a deep FIFO inside a pool would undo fairness). From the measured mean
+ * execution time per task:
+ *   credit = workers + ceil(workers * QUEUE_TARGET_US / meanExecUs)
+ * i.e. one task running per worker plus about QUEUE_TARGET_US of work
+ * queued behind each, at most maxInFlight (a quota, even below workers). Tiny tasks get
+ * deep credit (and so big batches); long ones get shallow credit. The mean
+ * is of execution time, which credit does not influence, so there is no
+ * feedback loop (measuring throughput instead would shrink credit whenever
+ * credit starved the workers).
  */
 import type { NativeBackend } from './native/backend.js';
 import { RingTransport, type Completion, type Staged } from './transport/ring.js';
@@ -15,10 +25,25 @@ import type { PoolStats, Runtime, Transport } from './types.js';
 import type { PoolView } from './policy/placement.js';
 import { BusyMeter } from './stats.js';
 
+/** Work queued per worker inside a pool, beyond the task it runs: long
+ *  enough to cover a wake-up and a batch crossing (~50-100 µs measured, see
+ *  docs/BENCHMARKS.md) many times over, short next to a latency budget. */
+export const QUEUE_TARGET_US = 2000;
+/** Credit per worker before anything is measured. */
+export const INITIAL_CREDIT_PER_WORKER = 16;
+/** Weight of one task in the mean execution time: ~the last 20 tasks. */
+const EXEC_EWMA_ALPHA = 0.05;
+
 export interface PoolTask {
   staged: Staged;
   /** Slot in this pool's ring while in flight. */
   slot: number;
+}
+
+/** The credit formula of the header, as a pure function. */
+export function creditFor(workers: number, meanExecUs: number, maxInFlight: number): number {
+  const queued = Math.ceil((workers * QUEUE_TARGET_US) / Math.max(meanExecUs, 0.01));
+  return Math.min(maxInFlight, workers + queued); // maxInFlight is the user's hard cap
 }
 
 export class NativePool<T extends PoolTask> implements PoolView {
@@ -34,6 +59,9 @@ export class NativePool<T extends PoolTask> implements PoolView {
   batches = 0;
   /** Wake-ups received from the native side. */
   wakeups = 0;
+  /** Tasks the pool may hold now (see the header); at most maxInFlight. */
+  credit: number;
+  private meanExecUs = 0;
   private backend!: NativeBackend;
   private referenced = false;
   private readonly busy = new BusyMeter();
@@ -51,6 +79,7 @@ export class NativePool<T extends PoolTask> implements PoolView {
     this.transport = cfg.transport;
     this.workers = cfg.workers;
     this.maxInFlight = cfg.maxInFlight;
+    this.credit = Math.min(cfg.maxInFlight, cfg.workers * INITIAL_CREDIT_PER_WORKER);
     this.ring = new RingTransport<T>(cfg.ringSlots, cfg.arenaBytes, (t, c) => this.settle(t, c));
   }
 
@@ -74,7 +103,7 @@ export class NativePool<T extends PoolTask> implements PoolView {
   }
 
   get hasCredit(): boolean {
-    return this.ring.inFlight < this.maxInFlight;
+    return this.ring.inFlight < this.credit;
   }
 
   /** Stages `t`; false when the ring has no room for it now. */
@@ -114,6 +143,7 @@ export class NativePool<T extends PoolTask> implements PoolView {
       failed: this.failed,
       inFlight: this.ring.inFlight,
       maxInFlight: this.maxInFlight,
+      credit: this.credit,
       batches: this.batches,
       wakeups: this.wakeups,
       utilization: this.busy.utilization(now, this.workers),
@@ -134,10 +164,16 @@ export class NativePool<T extends PoolTask> implements PoolView {
 
   private settle(t: T, c: Completion): void {
     this.busy.add(performance.now(), c.execNs);
+    this.learnCredit(c.execNs / 1000);
     if (c.status === 0) this.completed++;
     else this.failed++;
     this.onSettle(t, c, this);
     if (this.referenced && this.ring.inFlight === 0) this.setRef(false);
+  }
+
+  private learnCredit(execUs: number): void {
+    this.meanExecUs = this.meanExecUs === 0 ? execUs : this.meanExecUs + EXEC_EWMA_ALPHA * (execUs - this.meanExecUs);
+    this.credit = creditFor(this.workers, this.meanExecUs, this.maxInFlight);
   }
 
   private setRef(on: boolean): void {

@@ -12,7 +12,8 @@ export interface PoolOptions {
   runtime: Runtime;
   /** Native worker threads (Rust) or worker goroutines (Go). Default: half the cores, at least 1. */
   workers?: number;
-  /** Most tasks handed to the pool at once. Default: min(ringSlots, 256 x workers). */
+  /** Most tasks handed to the pool at once (the credit, sized from measured
+   *  execution time, stays at or below it). Default: min(ringSlots, 256 x workers). */
   maxInFlight?: number;
   /** How the pool is reached. Rust: 'napi' (only). Go: 'shim' (default) or 'ffi'. */
   transport?: Transport;
@@ -98,6 +99,8 @@ export interface PoolStats {
   failed: number;
   inFlight: number;
   maxInFlight: number;
+  /** Tasks the pool may hold now: sized from measured execution time, at most maxInFlight. */
+  credit: number;
   /** Boundary calls that carried tasks: one per batch. */
   batches: number;
   /** Wake-ups from the native side; they coalesce, so far fewer than tasks. */

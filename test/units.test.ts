@@ -52,3 +52,14 @@ test('sample window quantiles', () => {
   for (let i = 0; i < 5000; i++) w.add(1);
   assert.equal(w.quantile(0.99), 1, 'old samples age out');
 });
+
+test('credit: one task per worker plus ~2 ms of queued work, at most maxInFlight', async () => {
+  const { creditFor, QUEUE_TARGET_US } = await import('../src/pool.js');
+  assert.equal(QUEUE_TARGET_US, 2000);
+  assert.equal(creditFor(1, 500, 256), 1 + 4, '500 us tasks: 4 queued behind the running one');
+  assert.equal(creditFor(2, 500, 256), 2 + 8);
+  assert.equal(creditFor(1, 0.05, 256), 256, 'tiny tasks: capped at maxInFlight');
+  assert.equal(creditFor(1, 0, 4096), 4096, 'a zero mean does not divide by zero');
+  assert.equal(creditFor(4, 1e9, 256), 4 + 1, 'huge tasks: every worker busy, one task queued');
+  assert.equal(creditFor(8, 100, 4), 4, 'maxInFlight is a hard cap, even below the worker count');
+});
