@@ -30,6 +30,8 @@ export interface SchedulerConfig {
   classes: ClassConfig[];
   policy: PolicyName;
   maxQueue: number;
+  drainHighWater: number;
+  drainLowWater: number;
   maxPayloadBytes: number;
   metricsPrefix: string;
   goMemoryLimit: string;
@@ -133,7 +135,7 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
   if (raw === undefined) raw = {};
   if (!isPlainObject(raw)) bad('options', 'must be a plain object');
   const o = raw as SchedulerOptions & Record<string, unknown>;
-  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit']);
+  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit']);
   const pools = names('pools', o.pools ?? { rust: { runtime: 'rust' }, go: { runtime: 'go' } }).map(([n, v]) => pool(n, v));
   const classes = names('classes', o.classes ?? { default: { weight: 1 } }).map(([n, v]) => klass(n, v));
   const policy = o.policy ?? 'fifo';
@@ -145,11 +147,16 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
   if (typeof prefix !== 'string' || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(prefix)) bad('metricsPrefix', 'must be a valid Prometheus name prefix');
   const goMemoryLimit = o.goMemoryLimit ?? '1GiB';
   if (typeof goMemoryLimit !== 'string' || !/^[0-9]+(B|KiB|MiB|GiB|TiB)?$/.test(goMemoryLimit)) bad('goMemoryLimit', 'must look like GOMEMLIMIT, e.g. "512MiB"');
+  const maxQueue = o.maxQueue === undefined ? DEFAULT_MAX_QUEUE : int('maxQueue', o.maxQueue, 1, 1e8);
+  const drainHighWater = o.drainHighWater === undefined ? Math.max(1, Math.floor(maxQueue / 2)) : int('drainHighWater', o.drainHighWater, 1, maxQueue);
+  const drainLowWater = o.drainLowWater === undefined ? Math.floor(drainHighWater / 2) : int('drainLowWater', o.drainLowWater, 0, drainHighWater - 1);
   return {
     pools,
     classes,
     policy,
-    maxQueue: o.maxQueue === undefined ? DEFAULT_MAX_QUEUE : int('maxQueue', o.maxQueue, 1, 1e8),
+    maxQueue,
+    drainHighWater,
+    drainLowWater,
     maxPayloadBytes: o.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD : int('maxPayloadBytes', o.maxPayloadBytes, 0, MAX_PAYLOAD_LIMIT),
     metricsPrefix: prefix,
     goMemoryLimit,

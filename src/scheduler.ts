@@ -21,6 +21,7 @@
  *   submitted = completed + failed + cancelled + queued + inFlight
  * (rejected tasks were never submitted).
  */
+import { EventEmitter } from 'node:events';
 import { Registry } from 'prom-client';
 import { CrossfairError, type ErrorCode } from './errors.js';
 import { checkTask, type CheckedTask, type TaskContext } from './task.js';
@@ -36,7 +37,7 @@ import { STATUS } from './transport/layout.js';
 import type { Completion, Staged } from './transport/ring.js';
 import type { SchedulerConfig } from './options.js';
 import type { Piscina } from 'piscina';
-import type { ClassStats, CloseOptions, Faults, Scheduler, SchedulerStats, Task, TaskResult, Totals } from './types.js';
+import type { ClassStats, CloseOptions, Faults, PolicyName, Scheduler, SchedulerStats, Task, TaskResult, Totals } from './types.js';
 
 const QUEUED = 0;
 const IN_FLIGHT = 1;
@@ -54,8 +55,12 @@ class ClassState {
   constructor(readonly name: string) {}
 }
 
+let jobSeq = 0;
+
 class Job implements PoolTask {
   state = QUEUED;
+  /** Arrival order, kept when tasks move between policies. */
+  readonly seq = jobSeq++;
   slot = -1;
   pool: NativePool<Job> | undefined = undefined;
   dispatchedAt = 0;
@@ -101,9 +106,12 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   [STATUS.INJECTED]: 'E_TASK_FAILED',
 };
 
-export class CrossfairScheduler implements Scheduler {
+export class CrossfairScheduler extends EventEmitter implements Scheduler {
   readonly registry: Registry;
-  private readonly queue: PolicyQueue<Job>;
+  /** True from when queued tasks reach the high-water mark until they fall to the low one; then 'drain' is emitted. */
+  needsDrain = false;
+  private policy: PolicyName;
+  private queue: PolicyQueue<Job>;
   private readonly costs = new CostModel();
   private readonly classes = new Map<string, ClassState>();
   private pools: NativePool<Job>[] = [];
@@ -118,9 +126,11 @@ export class CrossfairScheduler implements Scheduler {
   private readonly flushMicrotask = (): void => this.flush();
 
   private constructor(private readonly cfg: SchedulerConfig, registry: Registry | undefined) {
+    super();
     for (const c of cfg.classes) this.classes.set(c.name, new ClassState(c.name));
     this.registry = registry ?? new Registry();
-    this.queue = cfg.policy === 'fair' ? new FairQueue<Job>(cfg.classes, () => performance.now()) : new FifoQueue<Job>();
+    this.policy = cfg.policy;
+    this.queue = this.makeQueue(cfg.policy);
     this.ctx = { kinds: new Set(), classes: new Set(this.classes.keys()), pools: new Map(), maxPayloadBytes: cfg.maxPayloadBytes, defaultClass: cfg.classes[0]!.name };
   }
 
@@ -183,6 +193,7 @@ export class CrossfairScheduler implements Scheduler {
     this.totals.submitted++;
     this.totals.queued++;
     this.queue.push(job);
+    if (!this.needsDrain && this.totals.queued >= this.cfg.drainHighWater) this.needsDrain = true;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(this.flushMicrotask);
@@ -193,7 +204,7 @@ export class CrossfairScheduler implements Scheduler {
   private flush(): void {
     this.flushScheduled = false;
     const pools = this.pools;
-    const rr = this.cfg.policy === 'round-robin';
+    const rr = this.policy === 'round-robin';
     for (let job = this.queue.peek(); job !== undefined; job = this.queue.peek()) {
       const kind = job.task.kind.name;
       const i = rr ? roundRobin(kind, job.pin, pools, this.rrPrevious) : leastLoaded(kind, job.pin, pools);
@@ -214,6 +225,44 @@ export class CrossfairScheduler implements Scheduler {
       job.cls.waits.add(job.dispatchedAt - job.enqueuedAt);
     }
     for (const p of pools) p.flush((e) => this.poolFailed(p, e));
+    this.checkDrain();
+  }
+
+  /** Emits 'drain' once queued tasks fall to the low-water mark after needsDrain was set. */
+  private checkDrain(): void {
+    if (this.needsDrain && this.totals.queued <= this.cfg.drainLowWater) {
+      this.needsDrain = false;
+      queueMicrotask(() => this.emit('drain'));
+    }
+  }
+
+  private makeQueue(policy: PolicyName): PolicyQueue<Job> {
+    return policy === 'fair' ? new FairQueue<Job>(this.cfg.classes, () => performance.now()) : new FifoQueue<Job>();
+  }
+
+  /**
+   * Switches the policy at run time. Queued tasks move to the new policy's
+   * queue in arrival order (none lost, none duplicated); tasks in flight
+   * finish as they are, their cost corrections going to the new queue.
+   */
+  setPolicy(policy: PolicyName): void {
+    if (policy !== 'fair' && policy !== 'fifo' && policy !== 'round-robin') {
+      throw new CrossfairError('E_BAD_OPTIONS', `policy must be 'fair', 'fifo' or 'round-robin', got ${String(policy)}`);
+    }
+    if (policy === this.policy) return;
+    const moving: Job[] = [];
+    for (let job = this.queue.peek(); job !== undefined; job = this.queue.peek()) {
+      this.queue.shift(0);
+      moving.push(job);
+    }
+    moving.sort((a, b) => a.seq - b.seq);
+    this.queue = this.makeQueue(policy);
+    for (const job of moving) this.queue.push(job);
+    this.policy = policy;
+    if (!this.flushScheduled && moving.length > 0) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushMicrotask);
+    }
   }
 
   /** Step 3: a completion from `pool`. */
@@ -270,6 +319,7 @@ export class CrossfairScheduler implements Scheduler {
     job.cls.cancelled++;
     this.totals.cancelled++;
     job.reject(new CrossfairError(code, message, { kind: job.task.kind.name, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) }));
+    this.checkDrain();
     this.checkIdle();
   }
 
@@ -311,7 +361,7 @@ export class CrossfairScheduler implements Scheduler {
     }
     const pools: SchedulerStats['pools'] = {};
     for (const p of this.pools) pools[p.name] = p.stats(now);
-    return { classes, pools, totals: { ...this.totals } };
+    return { policy: this.policy, needsDrain: this.needsDrain, classes, pools, totals: { ...this.totals } };
   }
 
   inject(pool: string, faults: Faults | null): void {

@@ -1,6 +1,7 @@
 /**
  * Public types: the contract of ../shared/DESIGN-BRIEF.md §2.
  */
+import type { EventEmitter } from 'node:events';
 import type { Registry } from 'prom-client';
 import type { CrossfairError } from './errors.js';
 
@@ -41,6 +42,10 @@ export interface SchedulerOptions {
   policy?: PolicyName;
   /** Queued tasks in all; beyond it submit fails with E_QUEUE_FULL. Default 100 000. */
   maxQueue?: number;
+  /** Queued tasks at which `needsDrain` turns true. Default maxQueue / 2. */
+  drainHighWater?: number;
+  /** Queued tasks at which `needsDrain` turns false again and 'drain' is emitted. Default drainHighWater / 2. */
+  drainLowWater?: number;
   /** Largest input accepted, in bytes. Default 64 MiB. */
   maxPayloadBytes?: number;
   /** prom-client registry to register metrics in; default a new one. */
@@ -122,6 +127,8 @@ export interface Totals {
 }
 
 export interface SchedulerStats {
+  policy: PolicyName;
+  needsDrain: boolean;
   classes: Record<string, ClassStats>;
   pools: Record<string, PoolStats>;
   totals: Totals;
@@ -138,7 +145,12 @@ export interface CloseOptions {
   timeoutMs?: number;
 }
 
-export interface Scheduler {
+/** Events: 'drain', emitted when needsDrain turns false again. */
+export interface Scheduler extends EventEmitter {
+  /** True from when queued tasks reach drainHighWater until they fall to drainLowWater. */
+  readonly needsDrain: boolean;
+  /** Switches policy at run time; queued tasks keep their arrival order, none is lost or duplicated. */
+  setPolicy(policy: PolicyName): void;
   submit(task: Task): Promise<TaskResult>;
   submitMany(tasks: readonly Task[]): Promise<(TaskResult | CrossfairError)[]>;
   stats(): SchedulerStats;
