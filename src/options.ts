@@ -9,6 +9,8 @@ import type { ClassOptions, PolicyName, PoolOptions, Runtime, SchedulerOptions, 
 
 export interface PoolConfig {
   name: string;
+  /** Dispatches per second to this pool (paced, not refused). */
+  ratePerSec?: number;
   runtime: Runtime;
   transport: Transport;
   workers: number;
@@ -23,6 +25,10 @@ export interface ClassConfig {
   weight: number;
   latencyBudgetMs?: number;
   maxWaitMs?: number;
+  maxQueue?: number;
+  ratePerSec?: number;
+  burst?: number;
+  tenantRatePerSec?: number;
 }
 
 export interface SchedulerConfig {
@@ -112,11 +118,12 @@ function pool(name: string, raw: unknown): PoolConfig {
     if (transport !== 'ffi') bad(`${path}.library`, "only a pool with transport 'ffi' loads a library of its own");
     if (typeof o.library !== 'string' || !o.library.startsWith('/')) bad(`${path}.library`, 'must be an absolute path');
   }
-  if (o.ratePerSec !== undefined) num(`${path}.ratePerSec`, o.ratePerSec, 0, 1e9);
+  const ratePerSec = o.ratePerSec === undefined ? undefined : num(`${path}.ratePerSec`, o.ratePerSec, 0.001, 1e9);
   if (o.minShare !== undefined) num(`${path}.minShare`, o.minShare, 0, 1);
   if (o.maxShare !== undefined) num(`${path}.maxShare`, o.maxShare, 0, 1);
   const cfg: PoolConfig = { name, runtime, transport, workers, maxInFlight, ringSlots, arenaBytes };
   if (o.library !== undefined) cfg.library = o.library;
+  if (ratePerSec !== undefined) cfg.ratePerSec = ratePerSec;
   return cfg;
 }
 
@@ -124,10 +131,17 @@ function klass(name: string, raw: unknown): ClassConfig {
   const path = `classes.${name}`;
   if (!isPlainObject(raw)) bad(path, 'must be a plain object');
   const o = raw as Partial<ClassOptions> & Record<string, unknown>;
-  checkKeys(path, o, ['weight', 'latencyBudgetMs', 'maxWaitMs']);
+  checkKeys(path, o, ['weight', 'latencyBudgetMs', 'maxWaitMs', 'maxQueue', 'ratePerSec', 'burst', 'tenantRatePerSec']);
   const cfg: ClassConfig = { name, weight: o.weight === undefined ? 1 : num(`${path}.weight`, o.weight, 0, 1e6) };
   if (o.latencyBudgetMs !== undefined) cfg.latencyBudgetMs = num(`${path}.latencyBudgetMs`, o.latencyBudgetMs, 0, 3.6e6);
   if (o.maxWaitMs !== undefined) cfg.maxWaitMs = num(`${path}.maxWaitMs`, o.maxWaitMs, 0, 3.6e6);
+  if (o.maxQueue !== undefined) cfg.maxQueue = int(`${path}.maxQueue`, o.maxQueue, 1, 1e8);
+  if (o.ratePerSec !== undefined) cfg.ratePerSec = num(`${path}.ratePerSec`, o.ratePerSec, 0.001, 1e9);
+  if (o.burst !== undefined) {
+    if (o.ratePerSec === undefined) bad(`${path}.burst`, 'needs ratePerSec');
+    cfg.burst = int(`${path}.burst`, o.burst, 1, 1e9);
+  }
+  if (o.tenantRatePerSec !== undefined) cfg.tenantRatePerSec = num(`${path}.tenantRatePerSec`, o.tenantRatePerSec, 0.001, 1e9);
   return cfg;
 }
 

@@ -24,6 +24,7 @@ import type { PoolConfig } from './options.js';
 import type { PoolStats, Runtime, Transport } from './types.js';
 import type { PoolView } from './policy/placement.js';
 import { BusyMeter } from './stats.js';
+import { TokenBucket, defaultBurst } from './policy/token-bucket.js';
 
 /** Work queued per worker inside a pool, beyond the task it runs: long
  *  enough to cover a wake-up and a batch crossing (~50-100 µs measured, see
@@ -62,6 +63,8 @@ export class NativePool<T extends PoolTask> implements PoolView {
   /** Tasks the pool may hold now (see the header); at most maxInFlight. */
   credit: number;
   private meanExecUs = 0;
+  /** Paces dispatches when the pool has ratePerSec. */
+  private readonly pace: TokenBucket | undefined;
   private backend!: NativeBackend;
   private referenced = false;
   private readonly busy = new BusyMeter();
@@ -80,6 +83,7 @@ export class NativePool<T extends PoolTask> implements PoolView {
     this.workers = cfg.workers;
     this.maxInFlight = cfg.maxInFlight;
     this.credit = Math.min(cfg.maxInFlight, cfg.workers * INITIAL_CREDIT_PER_WORKER);
+    if (cfg.ratePerSec !== undefined) this.pace = new TokenBucket(cfg.ratePerSec, defaultBurst(cfg.ratePerSec), performance.now());
     this.ring = new RingTransport<T>(cfg.ringSlots, cfg.arenaBytes, (t, c) => this.settle(t, c));
   }
 
@@ -103,13 +107,19 @@ export class NativePool<T extends PoolTask> implements PoolView {
   }
 
   get hasCredit(): boolean {
-    return this.ring.inFlight < this.credit;
+    return this.ring.inFlight < this.credit && (this.pace === undefined || this.pace.has(performance.now()));
+  }
+
+  /** Ms until the pool's pace allows another dispatch (0 if unpaced or now). */
+  paceWaitMs(): number {
+    return this.pace === undefined ? 0 : this.pace.waitMs(performance.now());
   }
 
   /** Stages `t`; false when the ring has no room for it now. */
   dispatch(t: T): boolean {
     const slot = this.ring.stage(t, t.staged);
     if (slot < 0) return false;
+    this.pace?.take(performance.now());
     t.slot = slot;
     return true;
   }

@@ -28,6 +28,7 @@ import { checkTask, type CheckedTask, type TaskContext } from './task.js';
 import { FifoQueue, type PolicyQueue } from './policy/policy-queue.js';
 import { FairQueue } from './policy/fair-queue.js';
 import { CostModel } from './policy/cost-model.js';
+import { Limits } from './policy/limits.js';
 import { leastLoaded, roundRobin } from './policy/placement.js';
 import { NativePool, type PoolTask } from './pool.js';
 import { openPools } from './pools.js';
@@ -35,7 +36,7 @@ import { registerMetrics } from './metrics.js';
 import { SampleWindow } from './stats.js';
 import { STATUS } from './transport/layout.js';
 import type { Completion, Staged } from './transport/ring.js';
-import type { SchedulerConfig } from './options.js';
+import type { ClassConfig, SchedulerConfig } from './options.js';
 import type { Piscina } from 'piscina';
 import type { ClassStats, CloseOptions, Faults, PolicyName, Scheduler, SchedulerStats, Task, TaskResult, Totals } from './types.js';
 
@@ -44,6 +45,7 @@ const IN_FLIGHT = 1;
 const DONE = 2;
 
 class ClassState {
+  readonly limits: Limits;
   submitted = 0;
   completed = 0;
   failed = 0;
@@ -52,7 +54,13 @@ class ClassState {
   inFlight = 0;
   servedNs = 0;
   readonly waits = new SampleWindow();
-  constructor(readonly name: string) {}
+  constructor(readonly cfg: ClassConfig) {
+    this.limits = new Limits(cfg, performance.now());
+  }
+
+  get name(): string {
+    return this.cfg.name;
+  }
 }
 
 let jobSeq = 0;
@@ -119,6 +127,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private readonly ctx: TaskContext;
   private readonly totals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, rejected: 0, queued: 0, inFlight: 0 };
   private flushScheduled = false;
+  private paceTimer: NodeJS.Timeout | undefined;
   private rrPrevious = -1;
   private closing = false;
   private closed: Promise<void> | undefined;
@@ -127,7 +136,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
 
   private constructor(private readonly cfg: SchedulerConfig, registry: Registry | undefined) {
     super();
-    for (const c of cfg.classes) this.classes.set(c.name, new ClassState(c.name));
+    for (const c of cfg.classes) this.classes.set(c.name, new ClassState(c));
     this.registry = registry ?? new Registry();
     this.policy = cfg.policy;
     this.queue = this.makeQueue(cfg.policy);
@@ -169,6 +178,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       if (this.closing) throw new CrossfairError('E_CLOSED', 'the scheduler is closed');
       checked = checkTask(task, this.ctx);
       if (this.totals.queued >= this.cfg.maxQueue) throw new CrossfairError('E_QUEUE_FULL', `${this.totals.queued} tasks queued; maxQueue is ${this.cfg.maxQueue}`);
+      const c = this.classes.get(checked.className)!;
+      c.limits.admit(c.queued, checked.tenant, performance.now());
     } catch (e) {
       this.totals.rejected++;
       reject(e instanceof CrossfairError ? e : new CrossfairError('E_BAD_INPUT', String(e)));
@@ -226,6 +237,22 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     }
     for (const p of pools) p.flush((e) => this.poolFailed(p, e));
     this.checkDrain();
+    if (this.queue.live > 0) this.wakeForPace();
+  }
+
+  /** Tasks wait only for paced pools: flush again when the earliest allows a dispatch. */
+  private wakeForPace(): void {
+    if (this.paceTimer !== undefined) return;
+    let ms = Infinity;
+    for (const p of this.pools) {
+      const w = p.paceWaitMs();
+      if (w > 0 && w < ms) ms = w;
+    }
+    if (ms === Infinity) return;
+    this.paceTimer = setTimeout(() => {
+      this.paceTimer = undefined;
+      this.flush();
+    }, Math.ceil(ms));
   }
 
   /** Emits 'drain' once queued tasks fall to the low-water mark after needsDrain was set. */
@@ -394,6 +421,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       });
       clearTimeout(timer);
     }
+    // Paced pools kept dispatching while we waited; now nothing more goes out.
+    if (this.paceTimer !== undefined) clearTimeout(this.paceTimer);
     for (let job = this.queue.peek(); job !== undefined; job = this.queue.peek()) {
       this.cancel(job, 'E_CLOSED', 'the scheduler closed before the task ran');
     }

@@ -24,16 +24,28 @@ export interface PoolOptions {
   ringSlots?: number;
   /** Bytes of the payload arena (segment 0). Default 16 MiB. */
   arenaBytes?: number;
-  /** Reserved for the fair policy (issue 3); validated now. */
+  /** Dispatches per second to this pool: tasks wait in the queue for it (never refused). */
   ratePerSec?: number;
+  /** Reserved for cross-pool shares (issue 3, in progress); validated now. */
   minShare?: number;
   maxShare?: number;
 }
 
 export interface ClassOptions {
+  /** Share of pool time when backlogged, relative to other classes. Default 1; 0 = only when idle. */
   weight?: number;
+  /** Reserved for latency budgets (issue 3, in progress); validated now. */
   latencyBudgetMs?: number;
+  /** A task of this class waiting longer than this is served next. */
   maxWaitMs?: number;
+  /** Queued tasks of this class; beyond it submit fails with E_QUEUE_FULL. */
+  maxQueue?: number;
+  /** Submissions per second; beyond it submit fails with E_RATE_LIMITED. */
+  ratePerSec?: number;
+  /** Burst for ratePerSec. Default: one second's worth. */
+  burst?: number;
+  /** Submissions per second per tenant of this class; beyond it E_RATE_LIMITED. */
+  tenantRatePerSec?: number;
 }
 
 export interface SchedulerOptions {
