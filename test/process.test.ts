@@ -92,6 +92,16 @@ test('without close(), the process exits once no task is in flight', async () =>
   assert.doesNotMatch(r.stderr, CRASH);
 });
 
+test('regression: close() under a flood, then exit, does not abort (wake-up queued at teardown)', async () => {
+  for (let i = 0; i < 3; i++) {
+    const r = await child([fixture('close-flood.mjs')]);
+    assert.equal(r.signal, null, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^closed 50000 = \d+ \+ \d+$/m);
+    assert.doesNotMatch(r.stderr, /terminate called|Napi::Error/);
+  }
+});
+
 test('the CommonJS entry point loads and runs', async () => {
   const r = await child([fixture('cjs-entry.cjs')]);
   assert.equal(r.code, 0, r.stderr);

@@ -12,11 +12,19 @@ constexpr size_t kQueueSize = 0;
 constexpr size_t kInitialThreadCount = 1;
 }  // namespace
 
+void CallOnWake(Napi::Env env, Napi::Function onWake, void* /*context*/, void* /*data*/) {
+  // env is null when the TSFN is finalized with a call still queued: nothing to do.
+  if (static_cast<napi_env>(env) == nullptr || onWake.IsEmpty()) return;
+  napi_value undefined;
+  if (napi_get_undefined(env, &undefined) != napi_ok) return;
+  // The status is deliberately ignored: napi_pending_exception means onWake
+  // threw (Node reports it as uncaught once this returns); other failures
+  // mean the environment is going away, when a wake-up has nothing to do.
+  napi_call_function(env, undefined, onWake, 0, nullptr, nullptr);
+}
+
 WakeBridge* WakeBridge::Create(Napi::Env env, Napi::Function onWake) {
-  // No call_js callback: the default one calls onWake() with no arguments,
-  // and skips the call when the environment is being torn down.
-  Napi::ThreadSafeFunction tsfn =
-      Napi::ThreadSafeFunction::New(env, onWake, kResourceName, kQueueSize, kInitialThreadCount);
+  WakeTsfn tsfn = WakeTsfn::New(env, onWake, kResourceName, kQueueSize, kInitialThreadCount);
   tsfn.Unref(env);
   return new WakeBridge(tsfn);
 }

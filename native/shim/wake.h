@@ -28,6 +28,15 @@
 
 namespace crossfair {
 
+// The TSFN's call_js: calls onWake() through the C API, so it never throws
+// a C++ exception (regression: node-addon-api's default callback throws
+// Napi::Error when a wake-up queued before close is delivered while Node
+// tears the environment down, and a C++ exception leaving a C callback
+// aborts the process). A JS exception from onWake stays pending, and Node
+// reports it as uncaught, as for any callback.
+void CallOnWake(Napi::Env env, Napi::Function onWake, void* context, void* data);
+using WakeTsfn = Napi::TypedThreadSafeFunction<void, void, CallOnWake>;
+
 class WakeBridge {
  public:
   // Creates the TSFN, unref'd (the process may exit while the pool is idle;
@@ -46,12 +55,12 @@ class WakeBridge {
   void Release();
 
  private:
-  explicit WakeBridge(Napi::ThreadSafeFunction tsfn) : live_(true), tsfn_(tsfn) {}
+  explicit WakeBridge(WakeTsfn tsfn) : live_(true), tsfn_(tsfn) {}
   friend void NotifyTrampoline(void* ctx) noexcept;
 
   std::mutex mu_;  // guards live_ and the TSFN's use from library threads
   bool live_;
-  Napi::ThreadSafeFunction tsfn_;
+  WakeTsfn tsfn_;
 };
 
 // The cf_notify_fn handed to cf_set_notify, with `ctx` = a WakeBridge*.

@@ -22,7 +22,7 @@
  *   x̄ ← x̄ + α dx;  ȳ ← ȳ + α dy;  Cxx ← (1−α)(Cxx + α dx²);  Cxy ← (1−α)(Cxy + α dx dy)
  *   b = Cxy / Cxx when the sizes spread (Cxx > (SLOPE_MIN_CV · x̄)²), b ≥ 0, a = ȳ − b x̄ ≥ 0
  *   ŷ(x) = a + b x; without spread: ȳ (size fit), ȳ/x̄ · x (hint fit: hints are
- *   meant to be proportional to cost)
+ *   meant to be proportional to cost); x̄ < 1 (a byte, a µs): ȳ
  *   capacity = W / B, where on every start/finish after busy wall time dt:
  *     w = dt · min(1, inFlight / workers);  W ← W e^(−w/τ);  B ← B e^(−w/τ) + w
  *   and W += execUs at each finish. Idle time neither counts nor decays.
@@ -106,8 +106,11 @@ class LineFit {
   constructor(private readonly proportional: boolean) {}
 
   at(x: number): number {
-    const spread = this.cxx > (SLOPE_MIN_CV * this.mx) ** 2 && this.cxx > 0;
-    if (!spread) return this.proportional && this.mx > 0 ? (this.my / this.mx) * x : this.my;
+    // Below one unit (a byte, a µs) of mean x a ratio is noise, and can
+    // overflow (regression: hints of 5e-324 µs made estimates Infinity).
+    if (this.mx < 1) return this.my;
+    const spread = this.cxx > (SLOPE_MIN_CV * this.mx) ** 2;
+    if (!spread) return this.proportional ? (this.my / this.mx) * x : this.my;
     // A cost that falls with size is noise; the intercept stays ≥ 0 (else the
     // line goes through the origin), so ŷ(x) ≥ 0 for every x ≥ 0.
     const b = Math.min(Math.max(0, this.cxy / this.cxx), this.my / this.mx);

@@ -1,0 +1,73 @@
+// Isolation on the real native pools: a light class at ~5% of capacity with
+// latencyBudgetMs 20 keeps its p99 latency (submit → result) while a flood
+// class arrives at ~10x capacity. `fair` and `fifo` side by side.
+import { createScheduler } from '../dist/esm/index.js';
+import { table } from './lib.mjs';
+
+const SECONDS = 4;
+const SPIN_US = 200;
+/** Capacity with two single-worker pools: 2 / SPIN_US tasks per µs. */
+const CAPACITY_PER_S = 2 * (1e6 / SPIN_US);
+const LIGHT_PER_S = 0.05 * CAPACITY_PER_S;
+const FLOOD_PER_S = 10 * CAPACITY_PER_S;
+const TICK_MS = 5;
+
+function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? 0;
+}
+
+async function run(policy) {
+  const s = await createScheduler({
+    policy,
+    maxQueue: 50_000,
+    pools: { rust: { runtime: 'rust', workers: 1 }, go: { runtime: 'go', workers: 1 } },
+    classes: { flood: { weight: 1 }, light: { weight: 1, latencyBudgetMs: 20 } },
+  });
+  const light = [];
+  let floodDone = 0;
+  let floodRejected = 0;
+  const pending = [];
+  const t0 = performance.now();
+  let carryL = 0;
+  let carryF = 0;
+  await new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const elapsed = performance.now() - t0;
+      if (elapsed > SECONDS * 1000) {
+        clearInterval(timer);
+        resolve();
+        return;
+      }
+      carryL += (LIGHT_PER_S * TICK_MS) / 1000;
+      carryF += (FLOOD_PER_S * TICK_MS) / 1000;
+      for (; carryF >= 1; carryF--) {
+        s.submit({ kind: 'spin', input: String(SPIN_US), class: 'flood' }).then(() => floodDone++, () => floodRejected++);
+      }
+      for (; carryL >= 1; carryL--) {
+        const start = performance.now();
+        pending.push(s.submit({ kind: 'spin', input: String(SPIN_US), class: 'light' }).then(() => light.push(performance.now() - start), () => light.push(Infinity)));
+      }
+    }, TICK_MS);
+  });
+  const st = s.stats();
+  await s.close({ timeoutMs: 100 });
+  await Promise.allSettled(pending);
+  return {
+    policy,
+    'light tasks': light.length,
+    'light p50 ms': quantile(light, 0.5),
+    'light p99 ms': quantile(light, 0.99),
+    'light budget ms': 20,
+    'flood done': floodDone,
+    'flood refused (queue full)': floodRejected,
+    'rust util': st.pools.rust.utilization,
+    'go util': st.pools.go.utilization,
+  };
+}
+
+export async function isolation() {
+  const rows = [await run('fair'), await run('fifo')];
+  table(`Isolation: light class at 5% of capacity (budget 20 ms) beside a flood at 10x capacity, spin ${SPIN_US} us, ${SECONDS} s`, rows);
+  return rows;
+}
