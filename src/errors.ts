@@ -50,6 +50,22 @@ export class CrossfairError extends Error {
   }
 }
 
+/**
+ * A refusal under load (E_QUEUE_FULL, E_RATE_LIMITED), built without a stack
+ * trace: an overloaded producer may be refused tens of thousands of times a
+ * second, capturing a stack costs microseconds each, and the message already
+ * names the limit that was hit.
+ */
+export function refusal(code: 'E_QUEUE_FULL' | 'E_RATE_LIMITED', message: string): CrossfairError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new CrossfairError(code, message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export function isCrossfairError(e: unknown): e is CrossfairError {
   return e instanceof CrossfairError;
 }

@@ -23,7 +23,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Registry } from 'prom-client';
-import { CrossfairError, type ErrorCode } from './errors.js';
+import { CrossfairError, refusal, type ErrorCode } from './errors.js';
 import { checkTask, type CheckedTask, type TaskContext } from './task.js';
 import { FifoQueue, type PolicyQueue } from './policy/policy-queue.js';
 import { FairQueue } from './policy/fair-queue.js';
@@ -177,7 +177,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     try {
       if (this.closing) throw new CrossfairError('E_CLOSED', 'the scheduler is closed');
       checked = checkTask(task, this.ctx);
-      if (this.totals.queued >= this.cfg.maxQueue) throw new CrossfairError('E_QUEUE_FULL', `${this.totals.queued} tasks queued; maxQueue is ${this.cfg.maxQueue}`);
+      if (this.totals.queued >= this.cfg.maxQueue) throw refusal('E_QUEUE_FULL', `${this.totals.queued} tasks queued; maxQueue is ${this.cfg.maxQueue}`);
       const c = this.classes.get(checked.className)!;
       c.limits.admit(c.queued, checked.tenant, performance.now());
     } catch (e) {

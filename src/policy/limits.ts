@@ -11,7 +11,7 @@
  * full bucket is the same as a new one), so idle tenants cost no memory
  * beyond a sweep every TENANT_SWEEP_EVERY admissions.
  */
-import { CrossfairError } from '../errors.js';
+import { refusal } from '../errors.js';
 import { TokenBucket, defaultBurst } from './token-bucket.js';
 
 /** Admissions between sweeps of the tenant buckets. */
@@ -41,7 +41,7 @@ export class Limits {
   admit(queued: number, tenant: string | undefined, now: number): void {
     const c = this.cls;
     if (c.maxQueue !== undefined && queued >= c.maxQueue) {
-      throw new CrossfairError('E_QUEUE_FULL', `class ${c.name} has ${queued} tasks queued; its maxQueue is ${c.maxQueue}`);
+      throw refusal('E_QUEUE_FULL', `class ${c.name} has ${queued} tasks queued; its maxQueue is ${c.maxQueue}`);
     }
     let bucket: TokenBucket | undefined;
     if (c.tenantRatePerSec !== undefined) {
@@ -51,9 +51,9 @@ export class Limits {
         bucket = new TokenBucket(c.tenantRatePerSec, defaultBurst(c.tenantRatePerSec), now);
         this.tenants.set(key, bucket);
       }
-      if (!bucket.has(now)) throw new CrossfairError('E_RATE_LIMITED', `tenant ${JSON.stringify(key.slice(0, 64))} of class ${c.name} is over ${c.tenantRatePerSec} tasks/s`);
+      if (!bucket.has(now)) throw refusal('E_RATE_LIMITED', `tenant ${JSON.stringify(key.slice(0, 64))} of class ${c.name} is over ${c.tenantRatePerSec} tasks/s`);
     }
-    if (this.rate !== undefined && !this.rate.take(now)) throw new CrossfairError('E_RATE_LIMITED', `class ${c.name} is over ${c.ratePerSec} tasks/s`);
+    if (this.rate !== undefined && !this.rate.take(now)) throw refusal('E_RATE_LIMITED', `class ${c.name} is over ${c.ratePerSec} tasks/s`);
     bucket?.take(now);
     if (++this.admissions % TENANT_SWEEP_EVERY === 0) this.sweep(now);
   }

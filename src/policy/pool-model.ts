@@ -114,7 +114,7 @@ class LineFit {
     // A cost that falls with size is noise; the intercept stays ≥ 0 (else the
     // line goes through the origin), so ŷ(x) ≥ 0 for every x ≥ 0.
     const b = Math.min(Math.max(0, this.cxy / this.cxx), this.my / this.mx);
-    return this.my + b * (x - this.mx);
+    return Math.max(0, this.my + b * (x - this.mx)); // ≥ 0 up to rounding, made exact
   }
 
   add(x: number, y: number): void {
