@@ -23,6 +23,8 @@ import { RingTransport, type Completion, type Staged } from './transport/ring.js
 import type { PoolConfig } from './options.js';
 import type { PoolStats, Runtime, Transport } from './types.js';
 import type { PoolView } from './policy/placement.js';
+import { PoolModel } from './policy/pool-model.js';
+import { crossingUs, type PredictView } from './policy/predict.js';
 import { BusyMeter } from './stats.js';
 import { TokenBucket, defaultBurst } from './policy/token-bucket.js';
 
@@ -47,7 +49,7 @@ export function creditFor(workers: number, meanExecUs: number, maxInFlight: numb
   return Math.min(maxInFlight, workers + queued); // maxInFlight is the user's hard cap
 }
 
-export class NativePool<T extends PoolTask> implements PoolView {
+export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   readonly name: string;
   readonly runtime: Runtime;
   readonly transport: Transport;
@@ -58,6 +60,10 @@ export class NativePool<T extends PoolTask> implements PoolView {
   failed = 0;
   /** Boundary calls that carried tasks (one per flush with staged work). */
   batches = 0;
+  /** Tasks in the last boundary call: what the next task's crossing is shared with. */
+  private lastBatch = 1;
+  /** What the scheduler has measured about this pool (placement, charges). */
+  readonly model: PoolModel;
   /** Wake-ups received from the native side. */
   wakeups = 0;
   /** Tasks the pool may hold now (see the header); at most maxInFlight. */
@@ -76,12 +82,16 @@ export class NativePool<T extends PoolTask> implements PoolView {
     private readonly onSettle: (t: T, c: Completion, pool: NativePool<T>) => void,
     /** Called after every drain that settled something. */
     private readonly onDrained: () => void,
+    /** Every pool's model, this one's included once it is built (peers for seeding estimates). */
+    models: PoolModel[],
   ) {
     this.name = cfg.name;
     this.runtime = cfg.runtime;
     this.transport = cfg.transport;
     this.workers = cfg.workers;
     this.maxInFlight = cfg.maxInFlight;
+    this.model = new PoolModel(cfg.name, cfg.workers, models);
+    models.push(this.model);
     this.credit = Math.min(cfg.maxInFlight, cfg.workers * INITIAL_CREDIT_PER_WORKER);
     if (cfg.ratePerSec !== undefined) this.pace = new TokenBucket(cfg.ratePerSec, defaultBurst(cfg.ratePerSec), performance.now());
     this.ring = new RingTransport<T>(cfg.ringSlots, cfg.arenaBytes, (t, c) => this.settle(t, c));
@@ -100,6 +110,11 @@ export class NativePool<T extends PoolTask> implements PoolView {
 
   get inFlight(): number {
     return this.ring.inFlight;
+  }
+
+  /** What crossing the boundary adds per task now (predict.ts). */
+  get crossingUs(): number {
+    return crossingUs(this.lastBatch);
   }
 
   get load(): number {
@@ -128,7 +143,10 @@ export class NativePool<T extends PoolTask> implements PoolView {
   flush(onError: (e: unknown) => void): void {
     if (!this.referenced && this.ring.inFlight > 0) this.setRef(true);
     try {
-      if (this.ring.stagedCount > 0) this.batches++;
+      if (this.ring.stagedCount > 0) {
+        this.batches++;
+        this.lastBatch = this.ring.stagedCount;
+      }
       const r = this.ring.commit();
       if (typeof r !== 'number') r.catch(onError);
     } catch (e) {

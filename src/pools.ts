@@ -16,6 +16,7 @@ import { FfiBackend, createFfiThreads, ffiLibraryInfo, openOnMainThread } from '
 import type { NativeBackend } from './native/backend.js';
 import { installSignalGuard } from './signals.js';
 import { NativePool, type PoolTask } from './pool.js';
+import type { PoolModel } from './policy/pool-model.js';
 import type { SchedulerConfig, PoolConfig } from './options.js';
 import type { Completion } from './transport/ring.js';
 
@@ -61,10 +62,11 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
   const rust = cfg.pools.some((p) => p.runtime === 'rust') ? loadRustAddon() : undefined;
 
   const pools: NativePool<T>[] = [];
+  const models: PoolModel[] = [];
   try {
     for (const p of cfg.pools) {
       const kinds = p.runtime === 'rust' ? parseKindList(rust!.kinds()) : p.transport === 'ffi' ? ffiKinds! : shimKinds!;
-      const pool = new NativePool<T>(p, kinds, settle, drained);
+      const pool = new NativePool<T>(p, kinds, settle, drained, models);
       const ctrl = pool.ring.controlView;
       let backend: NativeBackend;
       try {

@@ -27,7 +27,7 @@ import { CrossfairError, refusal, type ErrorCode } from './errors.js';
 import { checkTask, type CheckedTask, type TaskContext } from './task.js';
 import { FifoQueue, type PolicyQueue } from './policy/policy-queue.js';
 import { FairQueue } from './policy/fair-queue.js';
-import { CostModel } from './policy/cost-model.js';
+import { placeByPrediction, type PredictTask } from './policy/predict.js';
 import { Limits } from './policy/limits.js';
 import { leastLoaded, roundRobin } from './policy/placement.js';
 import { NativePool, type PoolTask } from './pool.js';
@@ -74,9 +74,11 @@ class Job implements PoolTask {
   dispatchedAt = 0;
   timer: NodeJS.Timeout | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
-  /** Cost charged to the fair queue at dispatch, µs. */
+  /** Cost charged at dispatch (fair queue and pool backlog), µs. */
   estimateUs = 0;
   readonly staged: Staged;
+  /** The task as placement sees it. */
+  readonly predict: PredictTask;
 
   constructor(
     readonly task: CheckedTask,
@@ -88,6 +90,7 @@ class Job implements PoolTask {
     readonly reject: (e: CrossfairError) => void,
   ) {
     this.staged = { kindId: 0, input: task.input, inLen: task.inLen, outCap: task.kind.outCap(task.inLen) };
+    this.predict = { kind: task.kind.name, inLen: task.inLen, hintUs: task.estimateCpuUs, io: task.estimateIo, pin };
   }
 
   get queued(): boolean {
@@ -97,6 +100,8 @@ class Job implements PoolTask {
   get className(): string {
     return this.cls.name;
   }
+
+
 
   get tenant(): string | undefined {
     return this.task.tenant;
@@ -120,7 +125,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   needsDrain = false;
   private policy: PolicyName;
   private queue: PolicyQueue<Job>;
-  private readonly costs = new CostModel();
+  /** Randomness for placement (power of two choices); injectable for tests. */
+  private readonly rng: () => number = Math.random;
   private readonly classes = new Map<string, ClassState>();
   private pools: NativePool<Job>[] = [];
   private ffiThreads: Piscina | undefined;
@@ -216,19 +222,20 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     this.flushScheduled = false;
     const pools = this.pools;
     const rr = this.policy === 'round-robin';
+    const fair = this.policy === 'fair';
     for (let job = this.queue.peek(); job !== undefined; job = this.queue.peek()) {
       const kind = job.task.kind.name;
-      const i = rr ? roundRobin(kind, job.pin, pools, this.rrPrevious) : leastLoaded(kind, job.pin, pools);
+      const i = fair ? placeByPrediction(job.predict, pools, this.rng) : rr ? roundRobin(kind, job.pin, pools, this.rrPrevious) : leastLoaded(kind, job.pin, pools);
       if (i < 0) break; // FIFO: the head waits for credit, and so does everything behind it
       const pool = pools[i]!;
       job.staged.kindId = pool.kinds.get(kind)!;
       if (!pool.dispatch(job)) break;
-      job.estimateUs = this.costs.estimate(kind, job.task.estimateCpuUs);
+      job.dispatchedAt = performance.now();
+      job.estimateUs = pool.model.start(kind, job.task.inLen, job.task.estimateCpuUs, job.dispatchedAt);
       this.queue.shift(job.estimateUs);
       this.rrPrevious = i;
       job.state = IN_FLIGHT;
       job.pool = pool;
-      job.dispatchedAt = performance.now();
       job.cls.queued--;
       job.cls.inFlight++;
       this.totals.queued--;
@@ -297,7 +304,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     const execUs = c.execNs / 1000;
     // The time was spent even if the task was cancelled meanwhile: charge it.
     this.queue.correct(job, job.estimateUs, execUs);
-    if (c.status === STATUS.OK) this.costs.observe(job.task.kind.name, execUs);
+    pool.model.finish(job.task.kind.name, job.task.inLen, job.task.estimateCpuUs, job.estimateUs, execUs, performance.now(), c.status === STATUS.OK && job.state === IN_FLIGHT);
     if (job.state !== IN_FLIGHT) return; // cancelled earlier and already settled
     job.state = DONE;
     job.cls.inFlight--;

@@ -19,6 +19,8 @@ export interface CheckedTask {
   idempotent: boolean;
   /** The caller's cost hint, µs. */
   estimateCpuUs: number | undefined;
+  /** The caller says the task mostly waits (I/O). */
+  estimateIo: boolean | undefined;
 }
 
 const TASK_KEYS = new Set(['kind', 'input', 'class', 'tenant', 'pool', 'estimate', 'timeoutMs', 'signal', 'idempotent']);
@@ -84,6 +86,7 @@ export function checkTask(raw: unknown, ctx: TaskContext): CheckedTask {
     signal: t.signal,
     idempotent: t.idempotent ?? false,
     estimateCpuUs: t.estimate?.cpuUs,
+    estimateIo: t.estimate?.io,
   };
 }
 

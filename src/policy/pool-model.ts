@@ -62,7 +62,7 @@
  *    leaves the backlog, but its time is not learned as the kind's cost);
  * 4. costUs / capacity / backlogUs / overlap are read by placement.
  *
- * Alternatives rejected: a plain EWMA of execUs (cost-model.ts; cannot tell
+ * Alternatives rejected: a plain EWMA of execUs (the first version; cannot tell
  * a 1 MB sha256 from a 1 KB one); a two-EWMA split of fixed and per-byte
  * parts (needs a size threshold per kind); utilization over the last second
  * as capacity (measures demand, not what the pool can do: an idle pool would
@@ -70,7 +70,12 @@
  * I/O-ness (one process-wide counter for all pools and kinds: too confounded
  * to attribute on a 2-core machine).
  */
-import { DEFAULT_COST_US, EWMA_ALPHA, OUTLIER_FACTOR } from './cost-model.js';
+/** Weight of a new sample in the smoothed fits: about the last 10 tasks dominate. Tune with the fairness bench. */
+export const EWMA_ALPHA = 0.1;
+/** Samples above this multiple of the estimate are clamped (after warm-up). */
+export const OUTLIER_FACTOR = 4;
+/** Charge for a kind never seen and given no hint: a typical small task. */
+export const DEFAULT_COST_US = 100;
 
 /** Samples learned unclamped while the fit has no shape yet (sizes may still
  *  differ by orders of magnitude). Picked out of thin air: a few samples. */

@@ -40,7 +40,7 @@
  * all pools (herds on stale figures, as above); weighted round robin by
  * measured speed (ignores the current backlog).
  */
-import { DEFAULT_COST_US } from './cost-model.js';
+import { DEFAULT_COST_US } from './pool-model.js';
 import type { PoolModel } from './pool-model.js';
 
 /**
