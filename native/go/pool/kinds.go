@@ -14,6 +14,11 @@ package pool
 // worker holds the segment read lock, see segments.go) or a timed kind
 // (spin/sleep: the input is parsed under the lock, the wait happens after
 // the lock is released, polling cancel and shutdown; see wait.go).
+//
+// A waiting kind (today: sleep) holds no CPU while it waits; it stands for
+// I/O. Its wait runs on a goroutine of its own rather than on the worker
+// (offworker.go), so a waiting task costs a few KB of stack, not one of the
+// W workers. waits is a property of the kind, set only here.
 
 import (
 	"crypto/sha256"
@@ -39,6 +44,9 @@ type Kind struct {
 	// timed kinds: wait for the parsed duration; burn = spin (CPU) or sleep.
 	timed bool
 	burn  bool
+	// waits: the handler only waits (no CPU, no segment access after its
+	// input is parsed), so the pool runs it off the worker (offworker.go).
+	waits bool
 }
 
 // kindTable is indexed by id; nil entries are UNKNOWN_KIND.
@@ -48,7 +56,7 @@ var kindTable = func() [7]*Kind {
 		{ID: 1, Name: "echo", run: runEcho},
 		{ID: 2, Name: "sha256", run: runSHA256},
 		{ID: 3, Name: "spin", timed: true, burn: true},
-		{ID: 4, Name: "sleep", timed: true},
+		{ID: 4, Name: "sleep", timed: true, waits: true},
 		{ID: 5, Name: "fail", run: runFail},
 		{ID: 6, Name: "panic", run: runPanic},
 	} {

@@ -24,17 +24,23 @@ package pool
 // Execute (per task):
 //  1. If the slot's cancel word is set (or the pool is closing): ABORTED
 //     without running.
-//  2. Decode the descriptor; if the task may run long (mayRunLong), publish
-//     the pending group first (rule 3).
-//  3. Fault injection (faults.go): INJECTED, or hang until cancel/shutdown.
+//  2. Decode the descriptor. A task of a waiting kind (kinds.go) takes an
+//     off-worker token if one is free (offworker.go); otherwise, if the
+//     task may run long (mayRunLong), publish the pending group first
+//     (rule 3). A task that goes off the worker does not run long here.
+//  3. Fault injection (faults.go): INJECTED, or an injected hang.
 //  4. Bounds-check the descriptor under the segment read lock, look up the
 //     kind. Data kinds run under the lock and recover(); spin/sleep parse
-//     their input under the lock and wait after it.
-//  5. Injected delay, if any.
+//     their input under the lock. What remains is a rest: the wait (hang,
+//     spin, sleep) and the injected delay (step 5).
+//  5. With a token and a rest that waits: hand the task off (its goroutine
+//     runs the rest and publishes the task as a group of one) and go on
+//     with the next task. Otherwise release the segment lock if the rest
+//     waits, and run the rest here.
 //  6. Write status/out_len/exec_ns/worker (msg was written in 1-5), add the
 //     slot to the pending group, and publish the group if it is due: full,
 //     or its oldest result is flushAfter old (rules 4-5, complete.go).
-//
+
 // Grabbing several tasks per lock makes the per-task queue cost a fraction
 // of a lock when the queue is long; taking at most len/workers keeps a
 // worker from holding more than its fair share while others idle. A task in
@@ -156,7 +162,8 @@ func (wk *worker) flush() {
 	wk.clock = mono()
 }
 
-// execute runs slot idx and adds its completion to the pending group.
+// execute runs slot idx and adds its completion to the pending group, or
+// hands it off (offworker.go), whose goroutine then owns its completion.
 func (wk *worker) execute(idx uint32) {
 	p := wk.p
 	slot := p.ring.Slot(idx)
@@ -176,7 +183,15 @@ func (wk *worker) execute(idx uint32) {
 			wk.group.push(idx, mono())
 		}
 	}()
-	st, outLen, execNs := wk.run(slot, cancel)
+	st, outLen, execNs, off := wk.run(idx, slot, cancel)
+	if off {
+		added = true // the off-worker goroutine completes it
+		// Rule 4 still holds across a hand-off (it is not a completion).
+		if wk.group.due(wk.clock, p.groupAge) {
+			wk.flush()
+		}
+		return
+	}
 	setResult(slot, st, outLen, execNs, wk.id)
 	if st == StatusTaskPanic {
 		bump(&wk.c.panics)
@@ -190,21 +205,24 @@ func (wk *worker) execute(idx uint32) {
 	}
 }
 
-// run is execute steps 1-5; it writes msg and the output, returns the rest.
-// It leaves wk.clock at the task's end.
-func (wk *worker) run(slot []byte, cancel *uint32) (Status, uint32, uint64) {
+// run is execute steps 1-5; it writes msg and the output, returns the rest
+// of the result, or off = true when the task was handed off. It leaves
+// wk.clock at the task's end (or, handed off, at the hand-off's end).
+func (wk *worker) run(idx uint32, slot []byte, cancel *uint32) (st Status, outLen uint32, execNs uint64, off bool) {
 	if why := wk.wait.abortReason(cancel); why != nil {
 		setMsg(slot, why)
 		// The result's time for the age rule; also the next task's start.
 		wk.clock = mono()
-		return StatusAborted, 0, 0
+		return StatusAborted, 0, 0, false
 	}
 	d := DecodeDesc(slot)
 	f := wk.p.faults.Load()
-	if wk.group.len() > 0 && mayRunLong(d, f != nil) {
+	k := lookupKind(d.Kind)
+	off = k != nil && k.waits && wk.p.off.take()
+	if !off && wk.group.len() > 0 && mayRunLong(d, f != nil) {
 		wk.flush() // rule 3: a quick result never waits behind a slow one
 	}
-	start := wk.clock
+	r := rest{start: wk.clock}
 	o := outcome{}
 	action := faultNone
 	if f != nil {
@@ -215,33 +233,39 @@ func (wk *worker) run(slot []byte, cancel *uint32) (Status, uint32, uint64) {
 		setMsg(slot, msgInjected)
 		o.status = StatusInjected
 	case faultHang:
-		wk.unlockSegs()
-		setMsg(slot, wk.wait.sleep(-1, cancel))
-		o.status = StatusAborted
+		r.hang = true
 	default:
-		o = wk.handle(slot, d, cancel)
-	}
-	if action == faultNone && f != nil && f.DelayFactor > 1 {
-		wk.unlockSegs()
-		extra := time.Duration(min(float64(mono()-start)*(f.DelayFactor-1), maxInjectedDelay))
-		if why := wk.wait.sleep(extra, cancel); why != nil {
-			setMsg(slot, why)
-			o = outcome{status: StatusAborted}
+		o = wk.handle(slot, d, k, &r)
+		if f != nil && f.DelayFactor > 1 {
+			r.delay = f.DelayFactor
 		}
 	}
-	wk.clock = mono()
-	return o.status, o.outLen, uint64(wk.clock - start)
+	if off {
+		if r.waits() {
+			wk.handOff(idx, slot, cancel, o, r)
+			wk.clock = mono() // the hand-off is not the next task's time
+			return 0, 0, 0, true
+		}
+		wk.p.off.give() // nothing to wait for (INJECTED, BAD_INPUT, ...)
+	}
+	if r.waits() {
+		wk.unlockSegs() // never wait holding the segment lock
+		o, wk.clock = r.finish(o, slot, wk.wait, cancel)
+	} else {
+		wk.clock = mono()
+	}
+	return o.status, o.outLen, uint64(wk.clock - r.start), false
 }
 
-// handle is execute step 4. The msg is in the slot when it returns.
-func (wk *worker) handle(slot []byte, d Desc, cancel *uint32) outcome {
+// handle is execute step 4 for kind k (nil: unknown). The msg is in the
+// slot when it returns, except for a timed kind, whose wait (r) writes it.
+func (wk *worker) handle(slot []byte, d Desc, k *Kind, r *rest) outcome {
 	wk.lockSegs()
 	in, out, ok := resolve(&wk.p.segs, d)
 	if !ok {
 		setMsg(slot, msgBadDescriptor)
 		return outcome{status: StatusBadDescriptor}
 	}
-	k := lookupKind(d.Kind)
 	if k == nil {
 		setMsg(slot, strconv.AppendUint([]byte("unknown kind "), uint64(d.Kind), 10))
 		return outcome{status: StatusUnknownKind}
@@ -252,14 +276,50 @@ func (wk *worker) handle(slot []byte, d Desc, cancel *uint32) outcome {
 			setMsg(slot, msgBadMicros)
 			return outcome{status: StatusBadInput}
 		}
-		wk.unlockSegs() // never wait holding the segment lock
-		o := wk.wait.timed(dur, k.burn, cancel)
-		setMsg(slot, o.msg)
-		return o
+		r.timed, r.burn, r.dur = true, k.burn, dur
+		return outcome{status: StatusOK}
 	}
 	o := runData(k, in, out) // recovers handler panics
 	setMsg(slot, o.msg)      // o.msg may alias in: copied while the lock is held
 	return o
+}
+
+// rest is what remains of a task after its data phase: the wait of an
+// injected hang or of a timed kind, then the injected delay (execute steps
+// 3-5). It reads the slot's cancel word and writes only the slot's msg,
+// never a segment, so it runs without the segment lock, and for a waiting
+// kind on a goroutine of its own (offworker.go).
+type rest struct {
+	start time.Duration // mono() at the task's start: exec_ns and the delay count from here
+	hang  bool          // injected hang: wait until cancel or shutdown
+	timed bool          // a timed kind: wait dur, spinning if burn
+	burn  bool
+	dur   time.Duration
+	delay float64 // the injected DelayFactor when it applies (> 1), else 0
+}
+
+// waits reports whether r has anything to wait for.
+func (r *rest) waits() bool { return r.hang || r.timed || r.delay > 1 }
+
+// finish runs r with waiter w (one goroutine's) and returns the final
+// outcome and the task's end (mono()). o is the data phase's outcome.
+func (r *rest) finish(o outcome, slot []byte, w *waiter, cancel *uint32) (outcome, time.Duration) {
+	switch {
+	case r.hang:
+		setMsg(slot, w.sleep(-1, cancel))
+		o = outcome{status: StatusAborted}
+	case r.timed:
+		o = w.timed(r.dur, r.burn, cancel)
+		setMsg(slot, o.msg)
+	}
+	if r.delay > 1 {
+		extra := time.Duration(min(float64(mono()-r.start)*(r.delay-1), maxInjectedDelay))
+		if why := w.sleep(extra, cancel); why != nil {
+			setMsg(slot, why)
+			o = outcome{status: StatusAborted}
+		}
+	}
+	return o, mono()
 }
 
 // resolve applies the bounds checks of docs/TRANSPORT.md to d and returns
