@@ -6,17 +6,19 @@
  *
  * Owns the pool's ring transport and its counters.
  *
- * Credits: the pool holds only as many tasks as keep its workers busy, so
- * the backlog waits in the scheduler's queue, where policy can still reorder
- * it (a deep FIFO inside a pool would undo fairness). From the measured mean
- * execution time per task:
- *   credit = workers + ceil(workers * QUEUE_TARGET_US / meanExecUs)
- * i.e. one task running per worker plus about QUEUE_TARGET_US of work
- * queued behind each, at most maxInFlight (a quota, even below workers). Tiny tasks get
- * deep credit (and so big batches); long ones get shallow credit. The mean
- * is of execution time, which credit does not influence, so there is no
- * feedback loop (measuring throughput instead would shrink credit whenever
- * credit starved the workers).
+ * Credits: the pool holds only as many tasks as keep it busy, so the
+ * backlog waits in the scheduler's queue, where policy can still reorder it
+ * (a deep FIFO inside a pool would undo fairness). With C the pool's
+ * measured concurrency (completed work per busy wall time: its worker count
+ * for CPU work, more where waiting tasks overlap, e.g. Go's off-worker
+ * sleeps) and the measured mean execution time per task:
+ *   credit = ceil(C) + ceil(C * QUEUE_TARGET_US / meanExecUs)
+ * i.e. what runs at once plus about QUEUE_TARGET_US of work queued behind
+ * it, at least 1, at most maxInFlight (a quota, even below workers). Tiny
+ * tasks get deep credit (and so big batches); long ones shallow credit.
+ * Neither input shrinks when credit starves the pool, so credit cannot
+ * spiral down; where waits overlap, measured concurrency rises as credit
+ * allows more of them, so credit grows until overlap stops paying.
  */
 import type { NativeBackend } from './native/backend.js';
 import { RingTransport, type Completion, type Staged } from './transport/ring.js';
@@ -43,10 +45,13 @@ export interface PoolTask {
   slot: number;
 }
 
-/** The credit formula of the header, as a pure function. */
-export function creditFor(workers: number, meanExecUs: number, maxInFlight: number): number {
-  const queued = Math.ceil((workers * QUEUE_TARGET_US) / Math.max(meanExecUs, 0.01));
-  return Math.min(maxInFlight, workers + queued); // maxInFlight is the user's hard cap
+/** The credit formula of the header, as a pure function of concurrency C. */
+export function creditFor(concurrency: number, meanExecUs: number, maxInFlight: number): number {
+  const c = Math.max(concurrency, 0);
+  const queued = Math.ceil((c * QUEUE_TARGET_US) / Math.max(meanExecUs, 0.01));
+  // maxInFlight is the user's hard cap; at least 1 so a pool measured as
+  // stuck still receives a probe and can show it recovered.
+  return Math.max(1, Math.min(maxInFlight, Math.ceil(c) + queued));
 }
 
 export class NativePool<T extends PoolTask> implements PoolView, PredictView {
@@ -201,7 +206,7 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
 
   private learnCredit(execUs: number): void {
     this.meanExecUs = this.meanExecUs === 0 ? execUs : this.meanExecUs + EXEC_EWMA_ALPHA * (execUs - this.meanExecUs);
-    this.credit = creditFor(this.workers, this.meanExecUs, this.maxInFlight);
+    this.credit = creditFor(this.model.capacity(), this.meanExecUs, this.maxInFlight);
   }
 
   private setRef(on: boolean): void {

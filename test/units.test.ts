@@ -53,7 +53,7 @@ test('sample window quantiles', () => {
   assert.equal(w.quantile(0.99), 1, 'old samples age out');
 });
 
-test('credit: one task per worker plus ~2 ms of queued work, at most maxInFlight', async () => {
+test('credit: measured concurrency plus ~2 ms of queued work, at least 1, at most maxInFlight', async () => {
   const { creditFor, QUEUE_TARGET_US } = await import('../src/pool.js');
   assert.equal(QUEUE_TARGET_US, 2000);
   assert.equal(creditFor(1, 500, 256), 1 + 4, '500 us tasks: 4 queued behind the running one');
@@ -62,4 +62,6 @@ test('credit: one task per worker plus ~2 ms of queued work, at most maxInFlight
   assert.equal(creditFor(1, 0, 4096), 4096, 'a zero mean does not divide by zero');
   assert.equal(creditFor(4, 1e9, 256), 4 + 1, 'huge tasks: every worker busy, one task queued');
   assert.equal(creditFor(8, 100, 4), 4, 'maxInFlight is a hard cap, even below the worker count');
+  assert.equal(creditFor(0, 100, 256), 1, 'a pool measured as stuck still gets a probe');
+  assert.equal(creditFor(20, 5000, 256), 20 + 8, 'overlapping waits: credit follows concurrency');
 });

@@ -26,7 +26,8 @@ func TestCancelQueued(t *testing.T) {
 	for _, kind := range []uint16{1, 3, 4} { // echo, spin, sleep
 		h := newHarness(t, 8, 1)
 		arena := h.seg(0, 64)
-		h.task(0, put(arena, 0, 4, micros(60_000_000), 0, 32, 0)) // occupies the only worker
+		// spin, not sleep: a sleep waits off the worker (offworker.go).
+		h.task(0, put(arena, 0, 3, micros(60_000_000), 0, 32, 0)) // occupies the only worker
 		h.submit(0)
 		h.untilRunning(1)
 		h.task(1, put(arena, 0, kind, micros(1), 16, 40, 16))

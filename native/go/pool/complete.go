@@ -2,7 +2,8 @@ package pool
 
 // Completion publishing and wake-ups (docs/TRANSPORT.md "Complete"). A
 // worker publishes its finished slots in groups (group.go has the rule);
-// Close publishes the tasks it aborts as one group.
+// Close publishes the tasks it aborts as one group; an off-worker wait
+// (offworker.go) publishes its one task as a group of one.
 //
 //  1. The worker writes status, out_len, exec_ns, worker, msg_len, msg and
 //     the output bytes with plain stores (worker.go), and adds the slot to
@@ -27,8 +28,13 @@ package pool
 // argument unchanged: a group is still one comp_tail store followed by one
 // load of waitArmed, and a result not yet published is not counted by the
 // waiter's re-check either (it is published by a later store, which is
-// followed by its own load). Cost when nobody waits: one atomic load per
-// group; one channel allocation per parked wait.
+// followed by its own load). Off-worker publishers leave it unchanged too:
+// the argument is per publishGroup call and never assumed a fixed set of
+// publishers (W workers and Close already publish concurrently); compMu
+// serialises every comp_tail writer, whichever goroutine it runs on, and
+// each call still stores comp_tail before its loads of wake and waitArmed.
+// Cost when nobody waits: one atomic load per group; one channel allocation
+// per parked wait.
 //
 // Regression: an earlier version armed with a bare atomic flag (CAS
 // true->false by the publisher, swap of the channel afterwards). A publisher

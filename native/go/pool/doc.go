@@ -11,6 +11,7 @@
 //	queue.go     the local FIFO of submitted slot indices
 //	faults.go    fault injection (error rate, delay factor, hang rate)
 //	worker.go    the worker loop and the execution of one task
+//	offworker.go waiting kinds (sleep) wait on a goroutine of their own
 //	group.go     when a worker publishes its completions (grouping rule)
 //	complete.go  completion publishing, notify, cf_wait waiters
 //	pool.go      pool lifecycle: create, submit, close

@@ -19,13 +19,18 @@ package pool
 //     Close returning 0 implies every group was published;
 //  2. when a grab leaves fewer than lowWater tasks queued (once per
 //     crossing), so JS can refill the queue before the workers run dry;
-//  3. before a task that may run long (mayRunLong), so a quick result never
-//     waits behind a slow one;
+//  3. before a task that may run long on this worker (mayRunLong), so a
+//     quick result never waits behind a slow one; a task of a waiting kind
+//     that goes off the worker (offworker.go) does not trigger it;
 //  4. when the oldest result in the group is flushAfter old (checked after
 //     each completion is added);
 //  5. when the group holds maxGroup results.
 //
-// So a result waits at most flushAfter plus one short task.
+// So a result waits at most flushAfter plus one short task (or hand-off).
+//
+// A task handed off to its own goroutine (offworker.go) is not in any
+// worker's group: that goroutine publishes it alone, as a group of one,
+// right after its result is written.
 //
 // Alternative rejected: a timer goroutine that publishes aged groups. It
 // would need a lock around every worker's group on the task path, and the

@@ -2,8 +2,8 @@ package pool
 
 // Pool: W worker goroutines over one control region and a segment table.
 //
-// Owns: the local task queue (mu), the workers, the completer, the
-// segment table, the fault settings. Borrows: the control region and the
+// Owns: the local task queue (mu), the workers, the off-worker waits
+// (offworker.go), the completer, the segment table, the fault settings. Borrows: the control region and the
 // segments' memory (JS memory, never freed here).
 //
 // Invariants:
@@ -12,8 +12,9 @@ package pool
 //     outstanding in the complete ring.
 //   - After Close returns 0 no goroutine of the pool touches the control
 //     region or a segment again, nor calls notify: workers are idle or gone
-//     (busy == 0, and closed stops them taking work), Submit refuses under
-//     mu, and Wait checks `released` under life before it reads the ring.
+//     and no off-worker wait is left (busy == 0 counts both, and closed
+//     stops workers taking work), Submit refuses under mu, and Wait checks
+//     `released` under life before it reads the ring.
 //
 // Protocol:
 //  1. New validates the header and starts W workers (blocked on cond).
@@ -24,9 +25,10 @@ package pool
 //  4. Close: under mu mark closed (and set closing for handlers), close the
 //     shutdown channel, take the queued indices, wake all workers; complete
 //     the taken indices ABORTED and publish them as one group; workers
-//     publish their pending groups before they stop counting as busy;
-//     wait up to the timeout for busy == 0;
-//     if 0, mark released. Returns the number of busy workers.
+//     publish their pending groups before they stop counting as busy, and
+//     off-worker waits their results; wait up to the timeout for
+//     busy == 0; if 0, mark released. Returns busy: workers and off-worker
+//     waits still running.
 //
 // Alternatives rejected: a channel per task (a lock per task, see queue.go);
 // spinning idle workers (burns one of the two cores Node also needs).
@@ -56,7 +58,8 @@ type Pool struct {
 	mu           sync.Mutex // guards the fields below
 	cond         sync.Cond  // idle workers wait here (L = &mu)
 	q            taskQueue
-	idle, busy   int // workers parked on cond / running tasks (busy counts Close while it aborts)
+	idle         int // workers parked on cond
+	busy         int // workers running a grab, off-worker waits, and Close while it aborts
 	closed       bool
 	submitted    uint64
 	quiesced     chan struct{} // closed once closed && busy == 0
@@ -69,6 +72,7 @@ type Pool struct {
 	released bool         // set when Close returned 0
 
 	counters []workerCounters // one per worker, plus one for Close's aborts
+	off      offWaits         // waiting kinds off the worker (offworker.go)
 }
 
 // New creates a pool over the control region ctrl with the given number of
@@ -90,6 +94,7 @@ func New(ctrl []byte, workers int) (*Pool, error) {
 		quiesced: make(chan struct{}),
 		shutdown: make(chan struct{}),
 		counters: make([]workerCounters, workers+1),
+		off:      offWaits{limit: 0},
 	}
 	p.cond.L = &p.mu
 	seed := rand.Uint64()
@@ -231,8 +236,8 @@ func (p *Pool) checkQuiescedLocked() {
 }
 
 // Close closes the pool (see the protocol above) and returns the number of
-// workers still running a handler after timeout. Calling it again waits
-// again.
+// workers still running a handler, plus off-worker waits still running,
+// after timeout. Calling it again waits again.
 func (p *Pool) Close(timeout time.Duration) (int, error) {
 	if timeout < 0 {
 		return 0, ErrBadArg

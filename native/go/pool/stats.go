@@ -5,7 +5,9 @@ package pool
 //
 // Each worker owns one workerCounters (single writer, padded to its own cache
 // line), so counting costs no shared atomic read-modify-write on the task
-// path. Stats sums them. Derived values: queued = submitted - started,
+// path. A task handed off (offworker.go) is started on its worker's counters
+// and completed on the pool's shared off-worker counters (atomic adds), so
+// it counts as running while it waits. Stats sums them all. Derived values: queued = submitted - started,
 // running = started - completed. Read order (completed, then started, then
 // submitted) keeps both differences non-negative, since each counter only
 // grows and completed <= started <= submitted at every instant.
@@ -41,6 +43,8 @@ func (s Stats) Slice() [5]uint64 {
 func (p *Pool) Stats() Stats {
 	var st Stats
 	var started uint64
+	st.Completed = p.off.completed.Load()
+	st.Panics = p.off.panics.Load()
 	for i := range p.counters {
 		st.Completed += p.counters[i].completed.Load()
 		st.Panics += p.counters[i].panics.Load()

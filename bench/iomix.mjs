@@ -1,0 +1,52 @@
+// I/O mix on the real native pools: `sleep` tasks (standing for I/O, marked
+// estimate.io) beside `spin` tasks, all outstanding. Placement by measured
+// attributes (`fair`) against `round-robin`, same run: total throughput.
+import { createScheduler } from '../dist/esm/index.js';
+import { table } from './lib.mjs';
+
+const SECONDS = 3;
+const SLEEP_US = '5000';
+const SPIN_US = '200';
+/** Outstanding tasks of each kind: enough to keep both pools backlogged. */
+const LANES = { sleep: 400, spin: 100 };
+
+async function run(policy) {
+  const s = await createScheduler({ policy, maxQueue: 1_000_000, pools: { rust: { runtime: 'rust', workers: 1 }, go: { runtime: 'go', workers: 1 } } });
+  const done = { sleep: 0, spin: 0 };
+  const where = { rust: { sleep: 0, spin: 0 }, go: { sleep: 0, spin: 0 } };
+  const t0 = performance.now();
+  const warm = t0 + 500;
+  const end = warm + SECONDS * 1000;
+  const lane = async (kind) => {
+    const task = kind === 'sleep' ? { kind, input: SLEEP_US, estimate: { io: true } } : { kind, input: SPIN_US };
+    while (performance.now() < end) {
+      const start = performance.now();
+      const r = await s.submit(task);
+      if (start >= warm) {
+        done[kind]++;
+        where[r.pool][kind]++;
+      }
+    }
+  };
+  await Promise.all(Object.entries(LANES).flatMap(([kind, n]) => Array.from({ length: n }, () => lane(kind))));
+  const st = s.stats();
+  await s.close();
+  return {
+    policy,
+    'tasks/s': Math.round((done.sleep + done.spin) / SECONDS),
+    'sleep/s': Math.round(done.sleep / SECONDS),
+    'spin/s': Math.round(done.spin / SECONDS),
+    'sleep on go %': (100 * where.go.sleep) / Math.max(1, done.sleep),
+    'spin on rust %': (100 * where.rust.spin) / Math.max(1, done.spin),
+    'go credit': st.pools.go.credit,
+    'rust credit': st.pools.rust.credit,
+  };
+}
+
+export async function iomix() {
+  const rows = [await run('fair'), await run('round-robin')];
+  const ratio = rows[0]['tasks/s'] / rows[1]['tasks/s'];
+  table(`I/O mix: sleep ${SLEEP_US} us (estimate.io) x${LANES.sleep} beside spin ${SPIN_US} us x${LANES.spin}, ${SECONDS} s`, rows);
+  console.log(`fair / round-robin throughput: ${ratio.toFixed(2)}x`);
+  return { rows, ratio };
+}
