@@ -183,6 +183,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     try {
       if (this.closing) throw new CrossfairError('E_CLOSED', 'the scheduler is closed');
       checked = checkTask(task, this.ctx);
+      if (checked.signal?.aborted) throw new CrossfairError('E_ABORTED', 'the signal was already aborted');
       if (this.totals.queued >= this.cfg.maxQueue) throw refusal('E_QUEUE_FULL', `${this.totals.queued} tasks queued; maxQueue is ${this.cfg.maxQueue}`);
       const c = this.classes.get(checked.className)!;
       c.limits.admit(c.queued, checked.tenant, performance.now());
@@ -195,11 +196,6 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     const pin = checked.pool === undefined ? -1 : this.pools.findIndex((p) => p.name === checked.pool);
     const job = new Job(checked, cls, pin, performance.now(), resolve, reject);
     if (checked.signal) {
-      if (checked.signal.aborted) {
-        this.totals.rejected++;
-        reject(new CrossfairError('E_ABORTED', 'the signal was already aborted'));
-        return;
-      }
       const signal = checked.signal;
       job.onAbort = () => this.cancel(job, 'E_ABORTED', 'aborted by its signal');
       signal.addEventListener('abort', job.onAbort, { once: true });
