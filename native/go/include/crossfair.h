@@ -78,7 +78,8 @@ int32_t cf_inject(int32_t pool, double error_rate, double delay_factor, double h
 int32_t cf_pool_stats(int32_t pool, uint64_t *out, int32_t n);
 
 /* Closes the pool (see docs/TRANSPORT.md, Close). Returns the number of
- * workers still running a handler after timeout_ms (0 = memory released). */
+ * workers still running a handler, plus waits of waiting kinds (sleep) still
+ * running off the workers, after timeout_ms (0 = memory released). */
 int32_t cf_pool_close(int32_t pool, int32_t timeout_ms);
 
 /* Runs `n` empty echo tasks through a private pool of `workers` workers in

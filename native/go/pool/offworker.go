@@ -47,7 +47,7 @@ import (
 // ring size (DEFAULT_RING_SLOTS in src/options.ts), so with the default ring
 // every task in flight may wait off the worker; rings are at most 65536
 // slots, and for those the bound caps the goroutines at ~4096 x a few KB
-// (~10-40 MB). Raise it with the default ring size.
+// (2-8 KB of stack each: ~8-32 MB). Raise it with the default ring size.
 const maxOffWaits = 4096
 
 // offWaits counts a pool's off-worker waits and the results they produce.
@@ -66,15 +66,19 @@ type offWaits struct {
 	testHook func()
 }
 
-// take takes a token if fewer than limit are taken. Under contention it
-// may refuse while a token is being given back; the task then runs on its
-// worker, which is always allowed.
+// take takes a token if fewer than limit are taken. A CAS loop, not
+// Add-then-undo: the count never passes limit, even for a moment, and a
+// free token is never refused because of another worker's undo.
 func (o *offWaits) take() bool {
-	if o.running.Add(1) > o.limit {
-		o.running.Add(-1)
-		return false
+	for {
+		n := o.running.Load()
+		if n >= o.limit {
+			return false
+		}
+		if o.running.CompareAndSwap(n, n+1) {
+			return true
+		}
 	}
-	return true
 }
 
 // give returns a token.

@@ -24,6 +24,20 @@ func (h *harness) sleeps(arena []byte, n int, us int) []uint32 {
 	return idxs
 }
 
+// untilTokens polls until n off-worker tokens are taken (a condition: a
+// task counts as running from just before its worker takes the token, and
+// its goroutine gives the token back just after it published).
+func (h *harness) untilTokens(n int32) {
+	h.t.Helper()
+	deadline := time.Now().Add(testDeadline)
+	for h.p.off.running.Load() != n {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("untilTokens(%d): %d taken", n, h.p.off.running.Load())
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
 // The set of waiting kinds is a property of the kind table: sleep only.
 func TestWaitingKindsAreSleepOnly(t *testing.T) {
 	for _, k := range kindTable {
@@ -68,9 +82,7 @@ func TestOffWorkerSleepsCancel(t *testing.T) {
 	h := newHarness(t, 128, 1)
 	idxs := h.sleeps(h.seg(0, 64), n, 60_000_000)
 	h.untilRunning(n)
-	if got := h.p.off.running.Load(); got != n {
-		t.Errorf("off-worker waits %d, want %d", got, n)
-	}
+	h.untilTokens(n) // all n wait off the worker at once
 	arena := h.seg(1, 64)
 	h.task(n, put(arena, 1, 1, []byte("free"), 40, 48, 8))
 	h.submit(n)
@@ -85,9 +97,7 @@ func TestOffWorkerSleepsCancel(t *testing.T) {
 	for _, i := range idxs {
 		wantResult(t, "cancelled off-worker sleep", h.result(i), StatusAborted, "cancelled")
 	}
-	if got := h.p.off.running.Load(); got != 0 {
-		t.Errorf("tokens not given back: %d", got)
-	}
+	h.untilTokens(0)
 }
 
 // Close ends off-worker sleeps ABORTED, waits for their results, returns 0.
@@ -124,7 +134,12 @@ func TestCloseCountsOffWorkerWaitsBusy(t *testing.T) {
 		<-release
 	}
 	h.sleeps(h.seg(0, 64), 1, 60_000_000)
-	<-entered
+	select {
+	case <-entered:
+	case <-time.After(testDeadline):
+		close(release)
+		t.Fatal("the sleep never reached its off-worker goroutine")
+	}
 	if busy, _ := h.p.Close(0); busy != 1 {
 		t.Errorf("Close(0) with an off-worker wait held: busy %d, want 1", busy)
 	}
@@ -143,7 +158,9 @@ func TestOffWorkerBoundRunsExtraOnWorker(t *testing.T) {
 	h := newHarness(t, 8, 1)
 	h.p.off.limit = 2
 	idxs := h.sleeps(h.seg(0, 64), 3, 60_000_000)
-	h.untilRunning(3) // two off the worker, the third on it
+	// Two off the worker, the third on it: tasks 0 and 1 took their tokens
+	// before the one worker started task 2.
+	h.untilRunning(3)
 	if got := h.p.off.running.Load(); got != 2 {
 		t.Errorf("off-worker waits %d, want the bound 2", got)
 	}
@@ -163,9 +180,7 @@ func TestOffWorkerBoundRunsExtraOnWorker(t *testing.T) {
 	for _, i := range idxs {
 		wantResult(t, "bounded short", h2.result(i), StatusOK, "")
 	}
-	if got := h2.p.off.running.Load(); got != 0 {
-		t.Errorf("tokens not given back: %d", got)
-	}
+	h2.untilTokens(0)
 }
 
 // Fault injection applies off the worker: a hang waits there until
@@ -177,10 +192,7 @@ func TestOffWorkerFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.sleeps(h.seg(0, 64), 1, 1)
-	h.untilRunning(1)
-	if got := h.p.off.running.Load(); got != 1 {
-		t.Errorf("hung sleep not off the worker: %d", got)
-	}
+	h.untilTokens(1) // the hang waits off the worker
 	h.cancel(0)
 	h.await(1)
 	wantResult(t, "hang", h.result(0), StatusAborted, "cancelled")
@@ -192,9 +204,7 @@ func TestOffWorkerFaults(t *testing.T) {
 	h2.sleeps(h2.seg(0, 64), 1, 60_000_000)
 	h2.await(1)
 	wantResult(t, "injected", h2.result(0), StatusInjected, "injected fault")
-	if got := h2.p.off.running.Load(); got != 0 {
-		t.Errorf("token kept by an injected error: %d", got)
-	}
+	h2.untilTokens(0)
 }
 
 // A panic on the off-worker goroutine is recovered there: TASK_PANIC with

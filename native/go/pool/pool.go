@@ -94,7 +94,7 @@ func New(ctrl []byte, workers int) (*Pool, error) {
 		quiesced: make(chan struct{}),
 		shutdown: make(chan struct{}),
 		counters: make([]workerCounters, workers+1),
-		off:      offWaits{limit: 0},
+		off:      offWaits{limit: maxOffWaits},
 	}
 	p.cond.L = &p.mu
 	seed := rand.Uint64()

@@ -40,7 +40,7 @@ package pool
 //  6. Write status/out_len/exec_ns/worker (msg was written in 1-5), add the
 //     slot to the pending group, and publish the group if it is due: full,
 //     or its oldest result is flushAfter old (rules 4-5, complete.go).
-
+//
 // Grabbing several tasks per lock makes the per-task queue cost a fraction
 // of a lock when the queue is long; taking at most len/workers keeps a
 // worker from holding more than its fair share while others idle. A task in
