@@ -40,8 +40,8 @@ fn error_rate_one_fails_every_task_injected() {
     assert_eq!(d.slot(0).result().status, Status::Ok.code());
 }
 
-#[test]
-fn hang_rate_one_hangs_until_cancel_then_aborted() {
+/// A one-worker pool with `hang_rate` 1 whose slot 0 is hanging.
+fn hanging_task() -> Driver {
     let mut d = Driver::new(8, 1, &[(0, 4096)]).unwrap();
     d.pool()
         .inject(FaultConfig {
@@ -52,6 +52,12 @@ fn hang_rate_one_hangs_until_cancel_then_aborted() {
     prepare(&mut d, 0, Kind::Echo, b"abc", 0, 1024, 4);
     d.submit_raw(&[0]).unwrap();
     eventually("hanging task running", || d.pool().stats().running == 1);
+    d
+}
+
+#[test]
+fn hang_rate_one_hangs_until_cancel_then_aborted() {
+    let mut d = hanging_task();
     let mut none = Vec::new();
     assert_eq!(
         d.drain(&mut none),
@@ -65,16 +71,7 @@ fn hang_rate_one_hangs_until_cancel_then_aborted() {
 
 #[test]
 fn hang_ends_aborted_on_close() {
-    let mut d = Driver::new(8, 1, &[(0, 4096)]).unwrap();
-    d.pool()
-        .inject(FaultConfig {
-            hang_rate: 1.0,
-            ..FaultConfig::NONE
-        })
-        .unwrap();
-    prepare(&mut d, 0, Kind::Echo, b"abc", 0, 1024, 4);
-    d.submit_raw(&[0]).unwrap();
-    eventually("hanging task running", || d.pool().stats().running == 1);
+    let mut d = hanging_task();
     assert_eq!(d.pool().close(DEADLINE), 0);
     assert_eq!(wait_all(&mut d, 1), vec![0]);
     assert_eq!(d.slot(0).result().status, Status::Aborted.code());
