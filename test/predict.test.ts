@@ -199,3 +199,35 @@ test('property: never a pool without credit or without the kind; -1 only when no
     }),
   );
 });
+
+test('per resource: cheap waits neither queue nor delay CPU work on their pool', () => {
+  // "go" overlaps sleeps (20 at once on 1 worker); "rust" runs them on its worker.
+  const go = new PoolModel('go', 1);
+  const rust = new PoolModel('rust', 1);
+  let now = 0;
+  for (let round = 0; round < 20; round++) {
+    const charges = Array.from({ length: 20 }, () => go.start('sleep', 4, undefined, now));
+    now += 5;
+    charges.forEach((c) => go.finish('sleep', 4, undefined, c, 5000, now));
+  }
+  for (let i = 0; i < 10; i++) {
+    go.observe('spin', 3, 200);
+    rust.observe('spin', 3, 200);
+    rust.observe('sleep', 4, 5000);
+  }
+  assert.ok(go.waitsCheaply('sleep'), `overlap ${go.overlap('sleep')}`);
+  assert.ok(!go.waitsCheaply('spin'));
+  // 50 sleeps in flight on go: they do not delay a spin there, nor another sleep.
+  for (let i = 0; i < 50; i++) go.start('sleep', 4, undefined, now);
+  assert.equal(go.queueUs('sleep'), 0);
+  assert.equal(go.queueUs('spin'), 0);
+  // One spin in flight on each: equal CPU queues, so a spin has no reason to avoid rust.
+  go.start('spin', 3, undefined, now);
+  rust.start('spin', 3, undefined, now);
+  assert.equal(go.queueUs('spin'), rust.queueUs('spin'));
+  // A sleep on rust holds its worker: a spin queues behind it there.
+  rust.start('sleep', 4, undefined, now);
+  assert.ok(rust.queueUs('spin') > go.queueUs('spin'));
+  assert.equal(placeByPrediction(task('spin'), [view(rust), view(go)], noRng), 1);
+  assert.equal(placeByPrediction(task('sleep', { io: true }), [view(rust), view(go)], noRng), 1);
+});

@@ -98,6 +98,11 @@ export const CAPACITY_TAU_US = 500_000;
 export const PRIOR_BUSY_US = 10_000;
 /** Samples of a kind both pools need before it enters relativeSpeed. */
 export const MIN_SHARED_SAMPLES = 3;
+/** A pool is "where waiting is cheap" for a kind when it runs at least this
+ *  multiple of its workers of that kind at once. A thread pool measures ≤ 1
+ *  up to attribution noise (tasks are credited at completion), so 1.5 keeps
+ *  noise out while any real overlap (2× and up) passes. */
+export const IO_OVERLAP_MIN = 1.5;
 
 /** cost = a + b·x, exponentially weighted least squares with damped outliers. */
 class LineFit {
@@ -174,6 +179,8 @@ class Concurrency {
 }
 
 class KindState {
+  /** Estimated µs of this kind handed to the pool and not finished. */
+  backlog = 0;
   readonly size = new LineFit(false);
   readonly hint = new LineFit(true);
   readonly meter: Concurrency;
@@ -252,6 +259,32 @@ export class PoolModel {
     return count === 0 ? 1 : Math.exp(logSum / count);
   }
 
+  /**
+   * Tasks of `kind` overlap here beyond the worker count: they wait rather
+   * than compute, and waiting is cheap on this pool (see the header).
+   */
+  waitsCheaply(kind: string): boolean {
+    const o = this.overlap(kind);
+    return o !== undefined && o >= IO_OVERLAP_MIN * this.workers;
+  }
+
+  /**
+   * Predicted µs before a task of `kind` starts here. A kind that waits
+   * cheaply queues behind nothing (its tasks overlap). Any other kind queues
+   * behind the work that occupies workers: the backlog of kinds that do not
+   * wait cheaply, drained at the pool's measured capacity for such work (at
+   * most its workers: overlapping waits inflate the pool's overall capacity,
+   * not its CPU). Regression: dividing the whole backlog by the whole
+   * capacity made a Go pool full of cheap sleeps look fast for CPU tasks, and
+   * spins avoided the idle Rust worker.
+   */
+  queueUs(kind: string): number {
+    if (this.waitsCheaply(kind)) return 0;
+    let busy = 0;
+    for (const [name, k] of this.kinds) if (k.backlog > 0 && !this.waitsCheaply(name)) busy += k.backlog;
+    return busy / Math.min(this.capacity(), this.workers);
+  }
+
   /** Step 2 of the protocol. Returns the µs charged to the backlog. */
   start(kind: string, inLen: number, hintUs: number | undefined, nowMs: number): number {
     const charge = this.costUs(kind, inLen, hintUs) ?? DEFAULT_COST_US;
@@ -261,6 +294,7 @@ export class PoolModel {
     this.meter.inFlight++;
     k.meter.inFlight++;
     this.backlog += charge;
+    k.backlog += charge;
     return charge;
   }
 
@@ -275,6 +309,7 @@ export class PoolModel {
     k.meter.done(execUs);
     // Reset on empty so rounding (and charges that changed meanwhile) cannot drift.
     this.backlog = this.meter.inFlight === 0 ? 0 : Math.max(0, this.backlog - chargedUs);
+    k.backlog = k.meter.inFlight === 0 ? 0 : Math.max(0, k.backlog - chargedUs);
     if (ok) this.observe(kind, inLen, execUs, hintUs);
   }
 

@@ -3,10 +3,12 @@
  * first, from what the pool models measured (pool-model.ts). Pure and
  * deterministic given its inputs (randomness comes in as `rng`).
  *
- *   completion_p = backlog_p / capacity_p + cost_p(task) + crossing_p
+ *   completion_p = queue_p(kind) + cost_p(task) + crossing_p
  *
- * backlog over capacity is how long the work already handed to the pool
- * takes to drain; cost is the task's learned cost *there* (so a kind that
+ * queue is how long the work already handed to the pool delays this task,
+ * per resource (PoolModel.queueUs): nothing for a kind that waits cheaply
+ * there (its tasks overlap), else the backlog of work that occupies workers
+ * over the pool's capacity for it; cost is the task's learned cost *there* (so a kind that
  * runs 3× cheaper on one pool goes there, and a pool slowed by faults sheds
  * work as its costs rise and its backlog drains slower); crossing is what
  * the boundary adds per task at the pool's batch size. Nothing here knows a
@@ -58,11 +60,7 @@ export function crossingUs(batch: number, perBatchUs = CROSSING_PER_BATCH_US, pe
   return perBatchUs / Math.max(1, batch) + perTaskUs;
 }
 
-/** A pool is "where waiting is cheap" for a kind when it runs at least this
- *  multiple of its workers of that kind at once. A thread pool measures ≤ 1
- *  up to attribution noise (tasks are credited at completion), so 1.5 keeps
- *  noise out while any real overlap (2× and up) passes. */
-export const IO_OVERLAP_MIN = 1.5;
+export { IO_OVERLAP_MIN } from './pool-model.js';
 
 export interface PredictTask {
   readonly kind: string;
@@ -88,13 +86,12 @@ export interface PredictView {
 export function predictedCompletionUs(task: PredictTask, p: PredictView): number {
   const m = p.model;
   const cost = m.costUs(task.kind, task.inLen, task.hintUs) ?? DEFAULT_COST_US;
-  return m.backlogUs / m.capacity() + cost + p.crossingUs;
+  return m.queueUs(task.kind) + cost + p.crossingUs;
 }
 
 /** True when waiting is measurably cheap on `p` for `kind` (step 2). */
 export function waitsCheaply(kind: string, p: PredictView): boolean {
-  const o = p.model.overlap(kind);
-  return o !== undefined && o >= IO_OVERLAP_MIN * p.model.workers;
+  return p.model.waitsCheaply(kind);
 }
 
 /** The pool index for `task`, or -1 if none can take it now (header protocol). */
