@@ -46,10 +46,6 @@ export interface SchedulerConfig {
 /** Slots per pool ring: 4096 x 256 B = 1 MiB of control region, and enough
  *  in flight to amortise a boundary call over thousands of tiny tasks. */
 export const DEFAULT_RING_SLOTS = 4096;
-/** Tasks in flight per worker by default: deep enough that a batch of tiny
- *  tasks keeps workers busy between wake-ups; the fair policy (issue 3) will
- *  size credits from measured throughput instead. */
-export const DEFAULT_IN_FLIGHT_PER_WORKER = 256;
 export const DEFAULT_ARENA_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_MAX_QUEUE = 100_000;
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
@@ -112,7 +108,10 @@ function pool(name: string, raw: unknown): PoolConfig {
   const workers = o.workers === undefined ? defaultWorkers() : int(`${path}.workers`, o.workers, 1, MAX_WORKERS);
   const ringSlots = o.ringSlots === undefined ? DEFAULT_RING_SLOTS : int(`${path}.ringSlots`, o.ringSlots, 8, 65536);
   if ((ringSlots & (ringSlots - 1)) !== 0) bad(`${path}.ringSlots`, 'must be a power of two');
-  const maxInFlight = o.maxInFlight === undefined ? Math.min(ringSlots, DEFAULT_IN_FLIGHT_PER_WORKER * workers) : int(`${path}.maxInFlight`, o.maxInFlight, 1, ringSlots);
+  // Credit (pool.ts) sizes what a pool holds from measurements; maxInFlight
+  // is only the hard cap, by default the ring (waits that overlap, as on the
+  // Go pool, may fill it: a cap of 256 spilled them onto a worker elsewhere).
+  const maxInFlight = o.maxInFlight === undefined ? ringSlots : int(`${path}.maxInFlight`, o.maxInFlight, 1, ringSlots);
   const arenaBytes = o.arenaBytes === undefined ? DEFAULT_ARENA_BYTES : int(`${path}.arenaBytes`, o.arenaBytes, 64 * 1024, 2 ** 31);
   if (o.library !== undefined) {
     if (transport !== 'ffi') bad(`${path}.library`, "only a pool with transport 'ffi' loads a library of its own");

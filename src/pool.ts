@@ -17,8 +17,10 @@
  * it, at least 1, at most maxInFlight (a quota, even below workers). Tiny
  * tasks get deep credit (and so big batches); long ones shallow credit.
  * Neither input shrinks when credit starves the pool, so credit cannot
- * spiral down; where waits overlap, measured concurrency rises as credit
- * allows more of them, so credit grows until overlap stops paying.
+ * spiral down. Tasks of a kind that waits cheaply on the pool (they overlap
+ * instead of queueing: PoolModel.waitsCheaply) neither use this credit nor
+ * enter the mean: nothing of theirs waits in the pool where fairness could
+ * have acted, so only maxInFlight (the ring) bounds them.
  */
 import type { NativeBackend } from './native/backend.js';
 import { RingTransport, type Completion, type Staged } from './transport/ring.js';
@@ -40,9 +42,13 @@ export const INITIAL_CREDIT_PER_WORKER = 16;
 const EXEC_EWMA_ALPHA = 0.05;
 
 export interface PoolTask {
+  /** Kind name, for the pool's model. */
+  readonly kind: string;
   staged: Staged;
   /** Slot in this pool's ring while in flight. */
   slot: number;
+  /** Its kind waits cheaply on the pool it was sent to (set at dispatch). */
+  cheap: boolean;
 }
 
 /** The credit formula of the header, as a pure function of concurrency C. */
@@ -74,6 +80,8 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   /** Tasks the pool may hold now (see the header); at most maxInFlight. */
   credit: number;
   private meanExecUs = 0;
+  /** In-flight tasks of kinds that wait cheaply here (they use no credit). */
+  private cheapInFlight = 0;
   /** Paces dispatches when the pool has ratePerSec. */
   private readonly pace: TokenBucket | undefined;
   private backend!: NativeBackend;
@@ -127,7 +135,13 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   }
 
   get hasCredit(): boolean {
-    return this.ring.inFlight < this.credit && (this.pace === undefined || this.pace.has(performance.now()));
+    return this.ring.inFlight - this.cheapInFlight < this.credit && this.ring.inFlight < this.maxInFlight && (this.pace === undefined || this.pace.has(performance.now()));
+  }
+
+  /** Credit for a task of `kind`: cheap waits are bounded by maxInFlight only (header). */
+  hasCreditFor(kind: string): boolean {
+    if (!this.model.waitsCheaply(kind)) return this.hasCredit;
+    return this.ring.inFlight < this.maxInFlight && (this.pace === undefined || this.pace.has(performance.now()));
   }
 
   /** Ms until the pool's pace allows another dispatch (0 if unpaced or now). */
@@ -141,6 +155,8 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     if (slot < 0) return false;
     this.pace?.take(performance.now());
     t.slot = slot;
+    t.cheap = this.model.waitsCheaply(t.kind);
+    if (t.cheap) this.cheapInFlight++;
     return true;
   }
 
@@ -197,7 +213,8 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
 
   private settle(t: T, c: Completion): void {
     this.busy.add(performance.now(), c.execNs);
-    this.learnCredit(c.execNs / 1000);
+    if (t.cheap) this.cheapInFlight--;
+    else this.learnCredit(c.execNs / 1000);
     if (c.status === 0) this.completed++;
     else this.failed++;
     this.onSettle(t, c, this);

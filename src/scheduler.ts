@@ -67,6 +67,7 @@ let jobSeq = 0;
 
 class Job implements PoolTask {
   state = QUEUED;
+  cheap = false;
   /** Arrival order, kept when tasks move between policies. */
   readonly seq = jobSeq++;
   slot = -1;
@@ -99,6 +100,10 @@ class Job implements PoolTask {
 
   get className(): string {
     return this.cls.name;
+  }
+
+  get kind(): string {
+    return this.task.kind.name;
   }
 
 

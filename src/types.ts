@@ -14,7 +14,7 @@ export interface PoolOptions {
   /** Native worker threads (Rust) or worker goroutines (Go). Default: half the cores, at least 1. */
   workers?: number;
   /** Most tasks handed to the pool at once (the credit, sized from measured
-   *  execution time, stays at or below it). Default: min(ringSlots, 256 x workers). */
+   *  concurrency and execution time, stays at or below it). Default: ringSlots. */
   maxInFlight?: number;
   /** How the pool is reached. Rust: 'napi' (only). Go: 'shim' (default) or 'ffi'. */
   transport?: Transport;

@@ -181,6 +181,8 @@ class Concurrency {
 class KindState {
   /** Estimated µs of this kind handed to the pool and not finished. */
   backlog = 0;
+  /** waitsCheaply, recomputed when a task of the kind finishes (placement reads it per task). */
+  cheap = false;
   readonly size = new LineFit(false);
   readonly hint = new LineFit(true);
   readonly meter: Concurrency;
@@ -264,8 +266,7 @@ export class PoolModel {
    * than compute, and waiting is cheap on this pool (see the header).
    */
   waitsCheaply(kind: string): boolean {
-    const o = this.overlap(kind);
-    return o !== undefined && o >= IO_OVERLAP_MIN * this.workers;
+    return this.kinds.get(kind)?.cheap ?? false;
   }
 
   /**
@@ -281,7 +282,7 @@ export class PoolModel {
   queueUs(kind: string): number {
     if (this.waitsCheaply(kind)) return 0;
     let busy = 0;
-    for (const [name, k] of this.kinds) if (k.backlog > 0 && !this.waitsCheaply(name)) busy += k.backlog;
+    for (const k of this.kinds.values()) if (k.backlog > 0 && !k.cheap) busy += k.backlog;
     return busy / Math.min(this.capacity(), this.workers);
   }
 
@@ -311,6 +312,8 @@ export class PoolModel {
     this.backlog = this.meter.inFlight === 0 ? 0 : Math.max(0, this.backlog - chargedUs);
     k.backlog = k.meter.inFlight === 0 ? 0 : Math.max(0, k.backlog - chargedUs);
     if (ok) this.observe(kind, inLen, execUs, hintUs);
+    const o = this.overlap(kind);
+    k.cheap = o !== undefined && o >= IO_OVERLAP_MIN * this.workers;
   }
 
   /** Learns one measured execution time (finish calls it; tests call it directly). */

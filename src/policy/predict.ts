@@ -77,6 +77,8 @@ export interface PredictView {
   readonly kinds: { has(kind: string): boolean };
   /** Can take one more task now. */
   readonly hasCredit: boolean;
+  /** Credit for a task of `kind`, where it differs from `hasCredit` (cheap waits do not use CPU credit). */
+  hasCreditFor?(kind: string): boolean;
   /** What the boundary adds per task now (`crossingUs(batch)`). */
   readonly crossingUs: number;
   readonly model: PoolModel;
@@ -89,6 +91,10 @@ export function predictedCompletionUs(task: PredictTask, p: PredictView): number
   return m.queueUs(task.kind) + cost + p.crossingUs;
 }
 
+function credit(p: PredictView, kind: string): boolean {
+  return p.hasCreditFor ? p.hasCreditFor(kind) : p.hasCredit;
+}
+
 /** True when waiting is measurably cheap on `p` for `kind` (step 2). */
 export function waitsCheaply(kind: string, p: PredictView): boolean {
   return p.model.waitsCheaply(kind);
@@ -98,20 +104,20 @@ export function waitsCheaply(kind: string, p: PredictView): boolean {
 export function placeByPrediction(task: PredictTask, pools: readonly PredictView[], rng: () => number): number {
   if (task.pin >= 0) {
     const p = pools[task.pin];
-    return p !== undefined && p.hasCredit && p.kinds.has(task.kind) ? task.pin : -1;
+    return p !== undefined && credit(p, task.kind) && p.kinds.has(task.kind) ? task.pin : -1;
   }
   // Step 1 and 2 without allocating: count the candidates, and the cheap-waiting ones.
   let eligible = 0;
   let cheap = 0;
   for (const p of pools) {
-    if (!p.hasCredit || !p.kinds.has(task.kind)) continue;
+    if (!credit(p, task.kind) || !p.kinds.has(task.kind)) continue;
     eligible++;
     if (task.io === true && waitsCheaply(task.kind, p)) cheap++;
   }
   if (eligible === 0) return -1;
   const onlyCheap = cheap > 0;
   const n = onlyCheap ? cheap : eligible;
-  const isCandidate = (p: PredictView): boolean => p.hasCredit && p.kinds.has(task.kind) && (!onlyCheap || waitsCheaply(task.kind, p));
+  const isCandidate = (p: PredictView): boolean => credit(p, task.kind) && p.kinds.has(task.kind) && (!onlyCheap || waitsCheaply(task.kind, p));
 
   if (n <= 2) {
     let best = -1;
