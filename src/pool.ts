@@ -9,9 +9,9 @@
  * Credits: the pool holds only as many tasks as keep it busy, so the
  * backlog waits in the scheduler's queue, where policy can still reorder it
  * (a deep FIFO inside a pool would undo fairness). With C the pool's
- * measured concurrency (completed work per busy wall time: its worker count
- * for CPU work, more where waiting tasks overlap, e.g. Go's off-worker
- * sleeps) and the measured mean execution time per task:
+ * measured concurrency for work that occupies workers (completed work per
+ * busy wall time, at most its worker count) and the measured mean execution
+ * time per such task:
  *   credit = ceil(C) + ceil(C * QUEUE_TARGET_US / meanExecUs)
  * i.e. what runs at once plus about QUEUE_TARGET_US of work queued behind
  * it, at least 1, at most maxInFlight (a quota, even below workers). Tiny
@@ -223,7 +223,11 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
 
   private learnCredit(execUs: number): void {
     this.meanExecUs = this.meanExecUs === 0 ? execUs : this.meanExecUs + EXEC_EWMA_ALPHA * (execUs - this.meanExecUs);
-    this.credit = creditFor(this.model.capacity(), this.meanExecUs, this.maxInFlight);
+    // CPU concurrency: at most the workers, though overlapping waits raise
+    // the pool's overall capacity (regression: a Go pool full of cheap sleeps
+    // earned ~1100 CPU credit, queued hundreds of spins locally, and sleeps
+    // waited ~21 ms behind them in its FIFO).
+    this.credit = creditFor(Math.min(this.model.capacity(), this.workers), this.meanExecUs, this.maxInFlight);
   }
 
   private setRef(on: boolean): void {

@@ -144,6 +144,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private closed: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
   private readonly flushMicrotask = (): void => this.flush();
+  private readonly canTake = (job: Job): boolean => placeByPrediction(job.predict, this.pools, this.rng) >= 0;
 
   private constructor(private readonly cfg: SchedulerConfig, registry: Registry | undefined) {
     super();
@@ -224,7 +225,11 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     const pools = this.pools;
     const rr = this.policy === 'round-robin';
     const fair = this.policy === 'fair';
-    for (let job = this.queue.peek(); job !== undefined; job = this.queue.peek()) {
+    // Under fair, a head that no pool can take now does not hold back tasks
+    // another pool could run (work conservation); fifo and round-robin keep
+    // strict arrival order, as baselines.
+    const canTake = fair ? this.canTake : undefined;
+    for (let job = this.queue.peek(canTake); job !== undefined; job = this.queue.peek(canTake)) {
       const kind = job.task.kind.name;
       const i = fair ? placeByPrediction(job.predict, pools, this.rng) : rr ? roundRobin(kind, job.pin, pools, this.rrPrevious) : leastLoaded(kind, job.pin, pools);
       if (i < 0) break; // FIFO: the head waits for credit, and so does everything behind it

@@ -192,3 +192,63 @@ test('property: no class with weight > 0 starves while others flood', () => {
     { numRuns: 40 },
   );
 });
+
+test('work conservation: a head no pool can take does not hold back the tasks behind it', () => {
+  let now = 0;
+  const q = new FairQueue<SimTask>([{ name: 'c', weight: 1 }], () => now);
+  const cpu = [task('c', 200), task('c', 200)];
+  const io = [task('c', 5000), task('c', 5000)];
+  [cpu[0]!, io[0]!, cpu[1]!, io[1]!].forEach((t) => q.push(t));
+  const canTake = (t: SimTask): boolean => t.costUs === 5000; // the CPU pool is full, the waiting one is not
+  const taken: SimTask[] = [];
+  for (let t = q.peek(canTake); t !== undefined && canTake(t); t = q.peek(canTake)) {
+    assert.equal(q.shift(t.costUs), t);
+    t.queued = false;
+    taken.push(t);
+  }
+  assert.deepEqual(taken, io, 'both waits passed the blocked CPU tasks');
+  assert.equal(q.live, 2);
+  // The passed-over tasks keep their order and are each served exactly once.
+  const rest = [q.shift(200)!, q.shift(200)!];
+  rest.forEach((t) => (t.queued = false));
+  assert.deepEqual(rest, cpu);
+  assert.equal(q.peek(), undefined);
+  assert.equal(q.live, 0);
+});
+
+test('property: passing over blocked heads never serves a task twice or loses one (aging on)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.boolean(), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 1 << 30 }), (ops, seed) => {
+      let now = 0;
+      const r = rng(seed);
+      const q = new FairQueue<SimTask>([{ name: 'a', weight: 1, maxWaitMs: 5 }, { name: 'b', weight: 3 }], () => now);
+      const all: SimTask[] = [];
+      const served = new Set<SimTask>();
+      for (const [n, blocked, tenant] of ops) {
+        for (let k = 0; k < n; k++) {
+          const t = task(r() < 0.5 ? 'a' : 'b', blocked ? 999 : 100, 100, `t${tenant}`);
+          all.push(t);
+          q.push(t);
+        }
+        now += 1;
+        const canTake = (t: SimTask): boolean => t.costUs !== 999 || r() < 0.2;
+        const t = q.peek(canTake);
+        if (t !== undefined && canTake(t)) {
+          assert.equal(q.shift(t.estimateUs), t);
+          assert.ok(!served.has(t), 'served twice');
+          t.queued = false;
+          served.add(t);
+        }
+      }
+      for (let t = q.peek(); t !== undefined; t = q.peek()) {
+        assert.equal(q.shift(t.estimateUs), t);
+        assert.ok(!served.has(t), 'served twice');
+        t.queued = false;
+        served.add(t);
+      }
+      assert.equal(served.size, all.length, 'every task served once');
+      assert.equal(q.live, 0);
+    }),
+    { numRuns: 150 },
+  );
+});

@@ -40,6 +40,11 @@
 import { TaskQueue, type Cancellable } from '../queue/task-queue.js';
 import { VHeap, type Keyed } from './vheap.js';
 
+/** How far past a blocked head a tenant's queue is searched for a task some
+ *  pool can take: bounds the work of one decision; a few batches' worth of
+ *  mixed kinds. Tune with the iomix bench. */
+export const PASS_LIMIT = 64;
+
 export interface FairItem extends Cancellable {
   readonly className: string;
   readonly tenant: string | undefined;
@@ -125,7 +130,14 @@ export class FairQueue<T extends FairItem> {
     this.peeked = undefined;
   }
 
-  peek(): T | undefined {
+  /**
+   * The next task to serve. With `canTake`, the first task of the chosen
+   * tenant, within PASS_LIMIT of its head, that some pool can take now:
+   * a head no pool can take (its pool is out of credit) does not hold back
+   * tasks another pool could run (work conservation). A passed-over head
+   * keeps its place and its tenant's virtual time.
+   */
+  peek(canTake?: (t: T) => boolean): T | undefined {
     // Decided afresh on every call: between calls the clock moves, and a
     // class may have become overdue (regression: a cached choice let a light
     // class wait 2.5x its maxWaitMs).
@@ -148,8 +160,10 @@ export class FairQueue<T extends FairItem> {
       }
       const t = ten.q.peek();
       if (t !== undefined) {
-        this.peeked = { t, cls, tenant: ten };
-        return t;
+        const pick = canTake === undefined || canTake(t) ? t : ten.q.find(canTake, PASS_LIMIT);
+        if (pick === undefined) return t; // nothing near the head can run: report the head
+        this.peeked = { t: pick, cls, tenant: ten };
+        return pick;
       }
       // Only cancelled tasks were left: the tenant goes idle.
       cls.heap.pop();
@@ -167,7 +181,9 @@ export class FairQueue<T extends FairItem> {
     const { t, cls, tenant } = this.peeked;
     if (cls.weight > 0) cls.vtime += estimateUs / cls.weight;
     if (tenant !== undefined) {
-      tenant.q.shift();
+      // The head leaves the queue; a task passed to (find) leaves in place.
+      if (tenant.q.peek() === t) tenant.q.shift();
+      else tenant.q.cancelled();
       tenant.vtime += estimateUs;
       cls.heap.rekeyRoot(); // the tenant served is the heap's root
     } else {

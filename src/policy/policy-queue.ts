@@ -13,7 +13,8 @@ import type { FairItem } from './fair-queue.js';
 export interface PolicyQueue<T extends FairItem> {
   readonly live: number;
   push(t: T): void;
-  peek(): T | undefined;
+  /** With `canTake` (fair only), may pass over a head no pool can take now. */
+  peek(canTake?: (t: T) => boolean): T | undefined;
   shift(estimateUs: number): T | undefined;
   correct(t: T, estimateUs: number, actualUs: number): void;
   cancelled(t: T): void;
