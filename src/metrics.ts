@@ -14,7 +14,17 @@ type Rows = (s: SchedulerStats) => [Labels, number][];
 const byClass = (pick: (c: SchedulerStats['classes'][string]) => number): Rows => (s) => Object.entries(s.classes).map(([cls, c]) => [{ class: cls }, pick(c)]);
 const byPool = (pick: (p: SchedulerStats['pools'][string]) => number): Rows => (s) => Object.entries(s.pools).map(([pool, p]) => [{ pool, runtime: p.runtime }, pick(p)]);
 
-export function registerMetrics(registry: Registry, prefix: string, snapshot: () => SchedulerStats): void {
+export function registerMetrics(registry: Registry, prefix: string, stats: () => SchedulerStats): void {
+  // One snapshot per scrape: prom-client collects every metric in the same
+  // tick, so the first collect takes it and the rest of the tick reuses it.
+  let current: SchedulerStats | undefined;
+  const snapshot = (): SchedulerStats => {
+    if (current === undefined) {
+      current = stats();
+      queueMicrotask(() => (current = undefined));
+    }
+    return current;
+  };
   const counter = (name: string, help: string, labelNames: string[], rows: Rows): void => {
     new Counter({
       name: prefix + name,

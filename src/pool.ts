@@ -135,13 +135,18 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   }
 
   get hasCredit(): boolean {
-    return this.ring.inFlight - this.cheapInFlight < this.credit && this.ring.inFlight < this.maxInFlight && (this.pace === undefined || this.pace.has(performance.now()));
+    return this.ring.inFlight - this.cheapInFlight < this.credit && this.ring.inFlight < this.maxInFlight && this.paced();
   }
 
   /** Credit for a task of `kind`: cheap waits are bounded by maxInFlight only (header). */
   hasCreditFor(kind: string): boolean {
     if (!this.model.waitsCheaply(kind)) return this.hasCredit;
-    return this.ring.inFlight < this.maxInFlight && (this.pace === undefined || this.pace.has(performance.now()));
+    return this.ring.inFlight < this.maxInFlight && this.paced();
+  }
+
+  /** The pool's ratePerSec allows a dispatch now (always, when unpaced). */
+  private paced(): boolean {
+    return this.pace === undefined || this.pace.has(performance.now());
   }
 
   /** Ms until the pool's pace allows another dispatch (0 if unpaced or now). */

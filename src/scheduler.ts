@@ -144,7 +144,13 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private closed: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
   private readonly flushMicrotask = (): void => this.flush();
-  private readonly canTake = (job: Job): boolean => placeByPrediction(job.predict, this.pools, this.rng) >= 0;
+  /** The last placement canTake decided, so flush does not place the same job twice. */
+  private decided: { job: Job; pool: number } | undefined;
+  private readonly canTake = (job: Job): boolean => {
+    const pool = placeByPrediction(job.predict, this.pools, this.rng);
+    this.decided = { job, pool };
+    return pool >= 0;
+  };
 
   private constructor(private readonly cfg: SchedulerConfig, registry: Registry | undefined) {
     super();
@@ -231,7 +237,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     const canTake = fair ? this.canTake : undefined;
     for (let job = this.queue.peek(canTake); job !== undefined; job = this.queue.peek(canTake)) {
       const kind = job.task.kind.name;
-      const i = fair ? placeByPrediction(job.predict, pools, this.rng) : rr ? roundRobin(kind, job.pin, pools, this.rrPrevious) : leastLoaded(kind, job.pin, pools);
+      const i = fair ? this.fairPlace(job) : rr ? roundRobin(kind, job.pin, pools, this.rrPrevious) : leastLoaded(kind, job.pin, pools);
       if (i < 0) break; // FIFO: the head waits for credit, and so does everything behind it
       const pool = pools[i]!;
       job.staged.kindId = pool.kinds.get(kind)!;
@@ -251,6 +257,13 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     for (const p of pools) p.flush((e) => this.poolFailed(p, e));
     this.checkDrain();
     if (this.queue.live > 0) this.wakeForPace();
+  }
+
+  /** canTake's decision for `job` when it made one (nothing changed since: same tick). */
+  private fairPlace(job: Job): number {
+    const d = this.decided;
+    this.decided = undefined;
+    return d !== undefined && d.job === job ? d.pool : placeByPrediction(job.predict, this.pools, this.rng);
   }
 
   /** Tasks wait only for paced pools: flush again when the earliest allows a dispatch. */
