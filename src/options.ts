@@ -11,6 +11,9 @@ export interface PoolConfig {
   name: string;
   /** Dispatches per second to this pool (paced, not refused). */
   ratePerSec?: number;
+  /** Bounds on this pool's part of the work (policy/pool-shares.ts); 0 and 1 when unset. */
+  minShare: number;
+  maxShare: number;
   runtime: Runtime;
   transport: Transport;
   workers: number;
@@ -41,6 +44,8 @@ export interface SchedulerConfig {
   maxPayloadBytes: number;
   metricsPrefix: string;
   goMemoryLimit: string;
+  /** Fraction of each pool's credit kept for classes with a latency budget (pool.ts). */
+  headroom: number;
 }
 
 /** Slots per pool ring: 4096 x 256 B = 1 MiB of control region, and enough
@@ -48,6 +53,8 @@ export interface SchedulerConfig {
 export const DEFAULT_RING_SLOTS = 4096;
 export const DEFAULT_ARENA_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_MAX_QUEUE = 100_000;
+/** Credit kept for classes with a latency budget, when any class has one. */
+export const DEFAULT_HEADROOM = 0.1;
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
 /** Segment offsets and lengths are u32 on the wire. */
 export const MAX_PAYLOAD_LIMIT = 2 ** 31;
@@ -118,9 +125,10 @@ function pool(name: string, raw: unknown): PoolConfig {
     if (typeof o.library !== 'string' || !o.library.startsWith('/')) bad(`${path}.library`, 'must be an absolute path');
   }
   const ratePerSec = o.ratePerSec === undefined ? undefined : num(`${path}.ratePerSec`, o.ratePerSec, 0.001, 1e9);
-  if (o.minShare !== undefined) num(`${path}.minShare`, o.minShare, 0, 1);
-  if (o.maxShare !== undefined) num(`${path}.maxShare`, o.maxShare, 0, 1);
-  const cfg: PoolConfig = { name, runtime, transport, workers, maxInFlight, ringSlots, arenaBytes };
+  const minShare = o.minShare === undefined ? 0 : num(`${path}.minShare`, o.minShare, 0, 1);
+  const maxShare = o.maxShare === undefined ? 1 : num(`${path}.maxShare`, o.maxShare, 0.001, 1);
+  if (minShare > maxShare) bad(`${path}.minShare`, `must be at most maxShare (${maxShare}), got ${minShare}`);
+  const cfg: PoolConfig = { name, runtime, transport, workers, maxInFlight, ringSlots, arenaBytes, minShare, maxShare };
   if (o.library !== undefined) cfg.library = o.library;
   if (ratePerSec !== undefined) cfg.ratePerSec = ratePerSec;
   return cfg;
@@ -148,11 +156,15 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
   if (raw === undefined) raw = {};
   if (!isPlainObject(raw)) bad('options', 'must be a plain object');
   const o = raw as SchedulerOptions & Record<string, unknown>;
-  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit']);
+  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit', 'headroom']);
   const pools = names('pools', o.pools ?? { rust: { runtime: 'rust' }, go: { runtime: 'go' } }).map(([n, v]) => pool(n, v));
   const classes = names('classes', o.classes ?? { default: { weight: 1 } }).map(([n, v]) => klass(n, v));
-  const policy = o.policy ?? 'fifo';
+  const policy = o.policy ?? 'fair';
   if (policy !== 'fifo' && policy !== 'round-robin' && policy !== 'fair') bad('policy', `must be 'fair', 'fifo' or 'round-robin', got ${String(policy)}`);
+  const floors = pools.reduce((n, p) => n + p.minShare, 0);
+  if (floors > 1 + 1e-9) bad('pools', `the minShares add up to ${floors}; they must sum to at most 1`);
+  const caps = pools.reduce((n, p) => n + p.maxShare, 0);
+  if (caps < 1 - 1e-9) bad('pools', `the maxShares add up to ${caps}; they must sum to at least 1, or some work could go nowhere`);
   const go = pools.filter((p) => p.runtime === 'go');
   const libs = new Set(go.map((p) => p.library ?? ''));
   if (libs.size > 1) bad('pools', 'all go pools must load the same library: one Go runtime per process');
@@ -173,6 +185,7 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
     maxPayloadBytes: o.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD : int('maxPayloadBytes', o.maxPayloadBytes, 0, MAX_PAYLOAD_LIMIT),
     metricsPrefix: prefix,
     goMemoryLimit,
+    headroom: o.headroom === undefined ? DEFAULT_HEADROOM : num('headroom', o.headroom, 0, 0.9),
   };
 }
 

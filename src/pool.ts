@@ -21,6 +21,11 @@
  * instead of queueing: PoolModel.waitsCheaply) neither use this credit nor
  * enter the mean: nothing of theirs waits in the pool where fairness could
  * have acted, so only maxInFlight (the ring) bounds them.
+ *
+ * Headroom: when some class has a latency budget, the scheduler sets
+ * `headroom` (a fraction); the top reserveFor(credit, headroom) credits are
+ * then kept for tasks of such classes (urgent), so a spike of them finds a
+ * credit at once instead of waiting for bulk work to complete.
  */
 import type { NativeBackend } from './native/backend.js';
 import { RingTransport, type Completion, type Staged } from './transport/ring.js';
@@ -60,6 +65,11 @@ export function creditFor(concurrency: number, meanExecUs: number, maxInFlight: 
   return Math.max(1, Math.min(maxInFlight, Math.ceil(c) + queued));
 }
 
+/** Credits kept for urgent tasks: ceil(credit * headroom), leaving at least one for the rest. */
+export function reserveFor(credit: number, headroom: number): number {
+  return headroom <= 0 ? 0 : Math.min(credit - 1, Math.ceil(credit * headroom));
+}
+
 export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   readonly name: string;
   readonly runtime: Runtime;
@@ -79,6 +89,8 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   wakeups = 0;
   /** Tasks the pool may hold now (see the header); at most maxInFlight. */
   credit: number;
+  /** Fraction of credit kept for urgent tasks (header); 0 = none. */
+  headroom = 0;
   private meanExecUs = 0;
   /** In-flight tasks of kinds that wait cheaply here (they use no credit). */
   private cheapInFlight = 0;
@@ -138,10 +150,11 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     return this.ring.inFlight - this.cheapInFlight < this.credit && this.ring.inFlight < this.maxInFlight && this.paced();
   }
 
-  /** Credit for a task of `kind`: cheap waits are bounded by maxInFlight only (header). */
-  hasCreditFor(kind: string): boolean {
-    if (!this.model.waitsCheaply(kind)) return this.hasCredit;
-    return this.ring.inFlight < this.maxInFlight && this.paced();
+  /** Credit for a task of `kind`: cheap waits are bounded by maxInFlight only; only urgent tasks use the headroom (header). */
+  hasCreditFor(kind: string, urgent: boolean): boolean {
+    if (this.model.waitsCheaply(kind)) return this.ring.inFlight < this.maxInFlight && this.paced();
+    if (urgent || this.headroom === 0) return this.hasCredit;
+    return this.ring.inFlight - this.cheapInFlight < this.credit - reserveFor(this.credit, this.headroom) && this.ring.inFlight < this.maxInFlight && this.paced();
   }
 
   /** The pool's ratePerSec allows a dispatch now (always, when unpaced). */

@@ -30,6 +30,7 @@ import { FairQueue } from './policy/fair-queue.js';
 import { placeByPrediction, type PredictTask } from './policy/predict.js';
 import { Limits } from './policy/limits.js';
 import { leastLoaded, roundRobin } from './policy/placement.js';
+import { PoolShares } from './policy/pool-shares.js';
 import { NativePool, type PoolTask } from './pool.js';
 import { openPools } from './pools.js';
 import { registerMetrics } from './metrics.js';
@@ -91,7 +92,7 @@ class Job implements PoolTask {
     readonly reject: (e: CrossfairError) => void,
   ) {
     this.staged = { kindId: 0, input: task.input, inLen: task.inLen, outCap: task.kind.outCap(task.inLen) };
-    this.predict = { kind: task.kind.name, inLen: task.inLen, hintUs: task.estimateCpuUs, io: task.estimateIo, pin };
+    this.predict = { kind: task.kind.name, inLen: task.inLen, hintUs: task.estimateCpuUs, io: task.estimateIo, pin, urgent: cls.cfg.latencyBudgetMs !== undefined };
   }
 
   get queued(): boolean {
@@ -146,8 +147,10 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private readonly flushMicrotask = (): void => this.flush();
   /** The last placement canTake decided, so flush does not place the same job twice. */
   private decided: { job: Job; pool: number } | undefined;
+  /** Pool minShare/maxShare, when some pool sets one. */
+  private shares: PoolShares | undefined;
   private readonly canTake = (job: Job): boolean => {
-    const pool = placeByPrediction(job.predict, this.pools, this.rng);
+    const pool = this.place(job);
     this.decided = { job, pool };
     return pool >= 0;
   };
@@ -166,6 +169,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     const opened = await openPools<Job>(cfg, (job, c, pool) => s.settle(job, c, pool), () => s.flush());
     s.pools = opened.pools;
     s.ffiThreads = opened.ffiThreads;
+    if (cfg.classes.some((c) => c.latencyBudgetMs !== undefined)) for (const p of s.pools) p.headroom = cfg.headroom;
+    if (cfg.pools.some((p) => p.minShare > 0 || p.maxShare < 1)) s.shares = new PoolShares(cfg.pools, performance.now());
     const kinds = new Set<string>();
     for (const p of s.pools) {
       (s.ctx.pools as Map<string, ReadonlyMap<string, number>>).set(p.name, p.kinds);
@@ -235,9 +240,10 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     // another pool could run (work conservation); fifo and round-robin keep
     // strict arrival order, as baselines.
     const canTake = fair ? this.canTake : undefined;
+    this.shares?.tick(performance.now());
     for (let job = this.queue.peek(canTake); job !== undefined; job = this.queue.peek(canTake)) {
       const kind = job.task.kind.name;
-      const i = fair ? this.fairPlace(job) : rr ? roundRobin(kind, job.pin, pools, this.rrPrevious) : leastLoaded(kind, job.pin, pools);
+      const i = fair ? this.fairPlace(job) : this.sharePlace(job, rr ? roundRobin(kind, job.pin, pools, this.rrPrevious) : leastLoaded(kind, job.pin, pools));
       if (i < 0) break; // FIFO: the head waits for credit, and so does everything behind it
       const pool = pools[i]!;
       job.staged.kindId = pool.kinds.get(kind)!;
@@ -245,6 +251,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       job.dispatchedAt = performance.now();
       job.estimateUs = pool.model.start(kind, job.task.inLen, job.task.estimateCpuUs, job.dispatchedAt);
       this.queue.shift(job.estimateUs);
+      this.shares?.add(i, job.estimateUs);
       this.rrPrevious = i;
       job.state = IN_FLIGHT;
       job.pool = pool;
@@ -263,7 +270,19 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private fairPlace(job: Job): number {
     const d = this.decided;
     this.decided = undefined;
-    return d !== undefined && d.job === job ? d.pool : placeByPrediction(job.predict, this.pools, this.rng);
+    return d !== undefined && d.job === job ? d.pool : this.place(job);
+  }
+
+  /** Placement under fair; a task with a budget carries what is left of it. */
+  private place(job: Job): number {
+    const budgetMs = job.cls.cfg.latencyBudgetMs;
+    if (budgetMs !== undefined) job.predict.budgetUs = (budgetMs - (performance.now() - job.enqueuedAt)) * 1000;
+    return this.sharePlace(job, placeByPrediction(job.predict, this.pools, this.rng));
+  }
+
+  /** Pool shares' correction of placement's pick `i` (pinned tasks keep their pool). */
+  private sharePlace(job: Job, i: number): number {
+    return this.shares === undefined || job.pin >= 0 ? i : this.shares.adjust(i, job.task.kind.name, job.predict.urgent === true, this.pools);
   }
 
   /** Tasks wait only for paced pools: flush again when the earliest allows a dispatch. */
@@ -290,7 +309,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   }
 
   private makeQueue(policy: PolicyName): PolicyQueue<Job> {
-    return policy === 'fair' ? new FairQueue<Job>(this.cfg.classes, () => performance.now()) : new FifoQueue<Job>();
+    const workers = this.cfg.pools.reduce((n, p) => n + p.workers, 0);
+    return policy === 'fair' ? new FairQueue<Job>(this.cfg.classes, () => performance.now(), workers) : new FifoQueue<Job>();
   }
 
   /**

@@ -26,15 +26,25 @@ export interface PoolOptions {
   arenaBytes?: number;
   /** Dispatches per second to this pool: tasks wait in the queue for it (never refused). */
   ratePerSec?: number;
-  /** Reserved for cross-pool shares (issue 3, in progress); validated now. */
+  /**
+   * Least part (0..1) of the scheduler's work, in execution time over a
+   * decaying ~1 s window, that this pool takes while it has credit for the
+   * tasks waiting: it takes tasks first while under it. Default 0.
+   */
   minShare?: number;
+  /** Most part (0..1) of the work this pool takes; over it, unpinned tasks go elsewhere or wait. Default 1. */
   maxShare?: number;
 }
 
 export interface ClassOptions {
   /** Share of pool time when backlogged, relative to other classes. Default 1; 0 = only when idle. */
   weight?: number;
-  /** Reserved for latency budgets (issue 3, in progress); validated now. */
+  /**
+   * Queueing wait this class's tasks should stay within, ms. Its tasks get
+   * earlier virtual deadlines (served first while the class is within its
+   * share), may use the pools' `headroom`, and spill to another pool when
+   * the preferred one is predicted to break the budget. Policy 'fair' only.
+   */
   latencyBudgetMs?: number;
   /** A task of this class waiting longer than this is served next. */
   maxWaitMs?: number;
@@ -66,6 +76,13 @@ export interface SchedulerOptions {
   metricsPrefix?: string;
   /** GOMEMLIMIT for the Go runtime when the environment does not set one. Default "1GiB". */
   goMemoryLimit?: string;
+  /**
+   * Fraction (0..0.9) of each pool's credit kept for tasks of classes with a
+   * `latencyBudgetMs`, so a spike of them is dispatched at once instead of
+   * waiting for bulk work to complete. Default 0.1; no effect when no class
+   * has a budget.
+   */
+  headroom?: number;
 }
 
 export interface TaskEstimate {

@@ -44,3 +44,18 @@ test("policy 'fair' runs every vector and keeps tenants apart", async () => {
     });
   });
 });
+
+test('a pool maxShare holds on the real pools, and the other pool takes the rest', async () => {
+  await withScheduler(
+    { policy: 'fair', pools: { rust: { runtime: 'rust', workers: 1, maxShare: 0.25 }, go: { runtime: 'go', workers: 1 } } },
+    async (s) => {
+      const results = await Promise.all(Array.from({ length: 600 }, () => s.submit({ kind: 'spin', input: '200' })));
+      const us = (pool: string): number => results.filter((r) => r.pool === pool).reduce((a, r) => a + r.execUs, 0);
+      const share = us('rust') / (us('rust') + us('go'));
+      // Uncapped, two equal single-worker pools split ~50:50; the window
+      // counts charged estimates, measured times drift on a loaded machine.
+      assert.ok(share > 0.1 && share < 0.35, `rust share of execution time ${share.toFixed(3)}`);
+      assert.equal(s.stats().totals.completed, 600);
+    },
+  );
+});

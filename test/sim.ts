@@ -31,6 +31,8 @@ export interface SimResult {
   served: Record<string, number>;
   /** Longest queueing wait per class, ms. */
   maxWaitMs: Record<string, number>;
+  /** Every queueing wait per class, ms, in dispatch order. */
+  waits: Record<string, number[]>;
   completed: number;
   /** Dispatch points at which a pool had credit and tasks waited, but none was dispatched. */
   idleWithBacklog: number;
@@ -50,10 +52,11 @@ interface Running {
  */
 export function simulate(classes: FairClass[], pools: SimPool[], untilMs: number, source: (nowMs: number, queued: (cls: string) => number) => SimTask[]): SimResult {
   let now = 0;
-  const q = new FairQueue<SimTask>(classes, () => now);
+  const q = new FairQueue<SimTask>(classes, () => now, pools.reduce((n, p) => n + p.workers, 0));
   const queuedPerClass = new Map<string, number>(classes.map((c) => [c.name, 0]));
   const served: Record<string, number> = Object.fromEntries(classes.map((c) => [c.name, 0]));
   const maxWaitMs: Record<string, number> = Object.fromEntries(classes.map((c) => [c.name, 0]));
+  const waits: Record<string, number[]> = Object.fromEntries(classes.map((c) => [c.name, []]));
   const inFlight = pools.map(() => 0);
   // Each worker's next free time; a pool's local queue is FIFO over its workers.
   const freeAt = pools.map((p) => new Array<number>(p.workers).fill(0));
@@ -84,6 +87,7 @@ export function simulate(classes: FairClass[], pools: SimPool[], untilMs: number
       t.dispatchedAt = now;
       queuedPerClass.set(t.className, queuedPerClass.get(t.className)! - 1);
       maxWaitMs[t.className] = Math.max(maxWaitMs[t.className]!, now - t.enqueuedAt);
+      waits[t.className]!.push(now - t.enqueuedAt);
       inFlight[best]!++;
       const workers = freeAt[best]!;
       let w = 0;
@@ -111,7 +115,7 @@ export function simulate(classes: FairClass[], pools: SimPool[], untilMs: number
     dispatch();
     if (q.live > 0 && inFlight.some((n, i) => n < pools[i]!.maxInFlight)) idleWithBacklog++;
   }
-  return { served, maxWaitMs, completed, idleWithBacklog, endMs: now };
+  return { served, maxWaitMs, waits, completed, idleWithBacklog, endMs: now };
 }
 
 /** A small seeded PRNG (mulberry32) so scenarios are reproducible. */

@@ -20,11 +20,23 @@
  * - aging: a class's oldest task that has waited past the class's
  *   `maxWaitMs` is served next, whatever the virtual times say.
  * - weight 0: served only while no weighted class is backlogged.
+ * - latency budgets (EEVDF's virtual deadlines): once any class declares
+ *   `latencyBudgetMs`, the class served is, among the *eligible* ones (vtime
+ *   at most V, the weight-averaged vtime of the backlogged classes: they are
+ *   owed service, lag >= 0), the one with the earliest virtual deadline
+ *   vtime + budget * k. k converts wall ms to virtual µs at the current
+ *   rate (1000 * capacity / the backlogged weight), so the deadline is where
+ *   virtual time will be when the budget runs out; a class without a budget
+ *   has DEFAULT_BUDGET_MS. A class with a short budget is therefore served
+ *   first whenever it is eligible, yet it cannot take more than its weight's
+ *   share: past V it is not eligible. With equal budgets the pick is the
+ *   smallest vtime, i.e. exactly SFQ (so without budgets SFQ runs directly).
  *
  * Bound (docs/FAIRNESS.md derives it): for two classes backlogged over an
  * interval, |served_i/w_i - served_j/w_j| <= (C_i + D_i)/w_i + (C_j + D_j)/w_j,
  * where C is the largest single task cost and D the cost still uncorrected
- * (in flight) at the interval's ends.
+ * (in flight) at the interval's ends. Deadlines keep it: a class is
+ * served early only while eligible, so at most one charge past V.
  *
  * Protocol with the scheduler:
  * 1. push(t) when a task is queued;
@@ -52,10 +64,15 @@ export interface FairItem extends Cancellable {
   readonly enqueuedAt: number;
 }
 
+/** The latency budget of a class that declares none: its deadline lead.
+ *  Long next to any real budget, so declared budgets come first. */
+export const DEFAULT_BUDGET_MS = 1000;
+
 export interface FairClass {
   name: string;
   weight: number;
-  maxWaitMs?: number;
+  maxWaitMs?: number | undefined;
+  latencyBudgetMs?: number | undefined;
 }
 
 class TenantQ<T extends FairItem> implements Keyed {
@@ -81,6 +98,8 @@ class ClassQ<T extends FairItem> implements Keyed {
     readonly name: string,
     readonly weight: number,
     readonly maxWaitMs: number | undefined,
+    /** latencyBudgetMs, or DEFAULT_BUDGET_MS. */
+    readonly budgetMs: number,
   ) {}
 }
 
@@ -91,17 +110,28 @@ export class FairQueue<T extends FairItem> {
   private lastClassV = 0;
   /** Some class has maxWaitMs: only then is the clock read on the hot path. */
   private readonly aging: boolean;
+  /** Some class has latencyBudgetMs: pick by virtual deadline (header). */
+  private readonly deadlines: boolean;
   /** Where the task the last `peek` returned came from, for shift. */
   private peeked: { t: T; cls: ClassQ<T>; tenant: TenantQ<T> | undefined } | undefined;
   live = 0;
 
-  constructor(classes: readonly FairClass[], private readonly now: () => number) {
+  /**
+   * @param capacity workers serving the queue in all (sets the rate at which
+   *   virtual time passes, for deadlines; the pick is not sensitive to it).
+   */
+  constructor(
+    classes: readonly FairClass[],
+    private readonly now: () => number,
+    private readonly capacity = 1,
+  ) {
     for (const c of classes) {
-      const q = new ClassQ<T>(c.name, c.weight, c.maxWaitMs);
+      const q = new ClassQ<T>(c.name, c.weight, c.maxWaitMs, c.latencyBudgetMs ?? DEFAULT_BUDGET_MS);
       this.classes.set(c.name, q);
       this.list.push(q);
     }
     this.aging = classes.some((c) => c.maxWaitMs !== undefined);
+    this.deadlines = classes.some((c) => c.latencyBudgetMs !== undefined);
   }
 
   push(t: T): void {
@@ -262,7 +292,37 @@ export class FairQueue<T extends FairItem> {
       }
       if (best === undefined || c.vtime < best.vtime || (c.vtime === best.vtime && c.order < best.order)) best = c;
     }
-    return oldest ?? best ?? scavenger;
+    if (oldest !== undefined) return oldest;
+    if (best !== undefined && this.deadlines) return this.earliestDeadline();
+    return best ?? scavenger;
+  }
+
+  /** Among the eligible weighted classes (vtime <= V), the earliest vtime + budget * k (header). */
+  private earliestDeadline(): ClassQ<T> {
+    let sw = 0;
+    let swv = 0;
+    let vmin = Infinity;
+    for (const c of this.list) {
+      if (!c.active || c.weight === 0) continue;
+      sw += c.weight;
+      swv += c.weight * c.vtime;
+      if (c.vtime < vmin) vmin = c.vtime;
+    }
+    // The weighted mean is at least the minimum; rounding must not make the
+    // minimum itself ineligible.
+    const v = Math.max(swv / sw, vmin);
+    const k = (1000 * this.capacity) / sw;
+    let best: ClassQ<T> | undefined;
+    let bestD = Infinity;
+    for (const c of this.list) {
+      if (!c.active || c.weight === 0 || c.vtime > v) continue;
+      const d = c.vtime + c.budgetMs * k;
+      if (best === undefined || d < bestD || (d === bestD && c.order < best.order)) {
+        best = c;
+        bestD = d;
+      }
+    }
+    return best!;
   }
 
   /** The class's oldest task if it is past maxWaitMs. */

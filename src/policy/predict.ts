@@ -24,9 +24,18 @@
  *    is; otherwise every pool holds a worker per waiting task alike, and the
  *    completion estimate decides (it already favours the pool that runs more
  *    at once, through capacity).
+ *    Spill: a task with a latency budget (`budgetUs`, what is left of it)
+ *    keeps every candidate when each cheap-waiting one is predicted to
+ *    finish past the budget and another one is not.
  * 3. ≤ 2 candidates: the earliest predicted completion, ties to the lower
  *    index. > 2: power-of-two choices — two distinct candidates drawn with
- *    `rng`, the earlier of the two.
+ *    `rng`, the earlier of the two; for a task with a budget that the pick
+ *    would break, the earliest of all candidates (spill).
+ *
+ * Credit: a task of a class with a latency budget (`urgent`) may use the
+ * pool's headroom, the part of its credit kept for such tasks
+ * (NativePool.hasCreditFor), so a burst of them does not wait for a credit
+ * to free up behind bulk work.
  *
  * Why power-of-two (Sparrow; Mitzenmacher's "power of two choices"): a
  * flush places a whole batch before any completion updates the models, so
@@ -71,14 +80,18 @@ export interface PredictTask {
   readonly io?: boolean | undefined;
   /** Index of the pinned pool, or -1. */
   readonly pin: number;
+  /** Its class has a latency budget: it may use the pools' headroom. */
+  readonly urgent?: boolean | undefined;
+  /** What is left of its latency budget, µs (set just before placing). */
+  budgetUs?: number | undefined;
 }
 
 export interface PredictView {
   readonly kinds: { has(kind: string): boolean };
   /** Can take one more task now. */
   readonly hasCredit: boolean;
-  /** Credit for a task of `kind`, where it differs from `hasCredit` (cheap waits do not use CPU credit). */
-  hasCreditFor?(kind: string): boolean;
+  /** Credit for a task of `kind`, where it differs from `hasCredit` (cheap waits do not use CPU credit; urgent tasks may use the headroom). */
+  hasCreditFor?(kind: string, urgent: boolean): boolean;
   /** What the boundary adds per task now (`crossingUs(batch)`). */
   readonly crossingUs: number;
   readonly model: PoolModel;
@@ -91,8 +104,8 @@ export function predictedCompletionUs(task: PredictTask, p: PredictView): number
   return m.queueUs(task.kind) + cost + p.crossingUs;
 }
 
-function credit(p: PredictView, kind: string): boolean {
-  return p.hasCreditFor ? p.hasCreditFor(kind) : p.hasCredit;
+function credit(p: PredictView, task: PredictTask): boolean {
+  return p.hasCreditFor ? p.hasCreditFor(task.kind, task.urgent === true) : p.hasCredit;
 }
 
 /** True when waiting is measurably cheap on `p` for `kind` (step 2). */
@@ -104,42 +117,62 @@ export function waitsCheaply(kind: string, p: PredictView): boolean {
 export function placeByPrediction(task: PredictTask, pools: readonly PredictView[], rng: () => number): number {
   if (task.pin >= 0) {
     const p = pools[task.pin];
-    return p !== undefined && credit(p, task.kind) && p.kinds.has(task.kind) ? task.pin : -1;
+    return p !== undefined && credit(p, task) && p.kinds.has(task.kind) ? task.pin : -1;
   }
   // Step 1 and 2 without allocating: count the candidates, and the cheap-waiting ones.
   let eligible = 0;
   let cheap = 0;
   for (const p of pools) {
-    if (!credit(p, task.kind) || !p.kinds.has(task.kind)) continue;
+    if (!credit(p, task) || !p.kinds.has(task.kind)) continue;
     eligible++;
     if (task.io === true && waitsCheaply(task.kind, p)) cheap++;
   }
   if (eligible === 0) return -1;
-  const onlyCheap = cheap > 0;
+  const onlyCheap = cheap > 0 && !(cheap < eligible && task.budgetUs !== undefined && cheapBreaksBudget(task, pools));
   const n = onlyCheap ? cheap : eligible;
-  const isCandidate = (p: PredictView): boolean => credit(p, task.kind) && p.kinds.has(task.kind) && (!onlyCheap || waitsCheaply(task.kind, p));
+  const isCandidate = (p: PredictView): boolean => credit(p, task) && p.kinds.has(task.kind) && (!onlyCheap || waitsCheaply(task.kind, p));
 
-  if (n <= 2) {
-    let best = -1;
-    let bestUs = Infinity;
-    for (let i = 0; i < pools.length; i++) {
-      const p = pools[i]!;
-      if (!isCandidate(p)) continue;
-      const us = predictedCompletionUs(task, p);
-      if (best < 0 || us < bestUs) {
-        best = i;
-        bestUs = us;
-      }
-    }
-    return best;
-  }
+  if (n <= 2) return earliest(task, pools, isCandidate);
   // Step 3, power-of-two: the a-th and b-th candidates, a ≠ b.
   const a = Math.min(n - 1, Math.floor(rng() * n));
   let b = Math.min(n - 2, Math.floor(rng() * (n - 1)));
   if (b >= a) b++;
   const i = nthCandidate(pools, isCandidate, Math.min(a, b));
   const j = nthCandidate(pools, isCandidate, Math.max(a, b));
-  return predictedCompletionUs(task, pools[j]!) < predictedCompletionUs(task, pools[i]!) ? j : i;
+  const ui = predictedCompletionUs(task, pools[i]!);
+  const uj = predictedCompletionUs(task, pools[j]!);
+  const pick = uj < ui ? j : i;
+  if (task.budgetUs !== undefined && Math.min(ui, uj) > task.budgetUs) return earliest(task, pools, isCandidate);
+  return pick;
+}
+
+/** The candidate with the earliest predicted completion, ties to the lower index; -1 if none. */
+function earliest(task: PredictTask, pools: readonly PredictView[], isCandidate: (p: PredictView) => boolean): number {
+  let best = -1;
+  let bestUs = Infinity;
+  for (let i = 0; i < pools.length; i++) {
+    const p = pools[i]!;
+    if (!isCandidate(p)) continue;
+    const us = predictedCompletionUs(task, p);
+    if (best < 0 || us < bestUs) {
+      best = i;
+      bestUs = us;
+    }
+  }
+  return best;
+}
+
+/** Step 2's spill test: every cheap-waiting candidate breaks the budget, and some other candidate keeps it. */
+function cheapBreaksBudget(task: PredictTask, pools: readonly PredictView[]): boolean {
+  let cheapBest = Infinity;
+  let otherBest = Infinity;
+  for (const p of pools) {
+    if (!credit(p, task) || !p.kinds.has(task.kind)) continue;
+    const us = predictedCompletionUs(task, p);
+    if (waitsCheaply(task.kind, p)) cheapBest = Math.min(cheapBest, us);
+    else otherBest = Math.min(otherBest, us);
+  }
+  return cheapBest > task.budgetUs! && otherBest <= task.budgetUs!;
 }
 
 function nthCandidate(pools: readonly PredictView[], isCandidate: (p: PredictView) => boolean, k: number): number {
