@@ -1,5 +1,5 @@
 // npm run bench [-- scenario ...] [--repeats N]
-// Scenarios: boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix (default: all). Prints a table
+// Scenarios: boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching (default: all). Prints a table
 // per scenario and the JSON of the whole run, and writes it to
 // bench/results/latest.json. Ratios are measured within one run: these
 // machines are shared and noisy.
@@ -10,9 +10,10 @@ import { fairness } from './fairness.mjs';
 import { isolation } from './isolation.mjs';
 import { heterogeneous } from './heterogeneous.mjs';
 import { iomix } from './iomix.mjs';
+import { batching } from './batching.mjs';
 import { machine, save } from './lib.mjs';
 
-const scenarios = { boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix };
+const scenarios = { boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching };
 const args = process.argv.slice(2);
 const ri = args.indexOf('--repeats');
 const repeats = ri >= 0 ? Number(args[ri + 1]) : 5;

@@ -46,6 +46,7 @@ export interface SchedulerConfig {
   goMemoryLimit: string;
   /** Fraction of each pool's credit kept for classes with a latency budget (pool.ts). */
   headroom: number;
+  batching: 'adaptive' | 'immediate';
 }
 
 /** Slots per pool ring: 4096 x 256 B = 1 MiB of control region, and enough
@@ -156,7 +157,7 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
   if (raw === undefined) raw = {};
   if (!isPlainObject(raw)) bad('options', 'must be a plain object');
   const o = raw as SchedulerOptions & Record<string, unknown>;
-  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit', 'headroom']);
+  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit', 'headroom', 'batching']);
   const pools = names('pools', o.pools ?? { rust: { runtime: 'rust' }, go: { runtime: 'go' } }).map(([n, v]) => pool(n, v));
   const classes = names('classes', o.classes ?? { default: { weight: 1 } }).map(([n, v]) => klass(n, v));
   const policy = o.policy ?? 'fair';
@@ -186,7 +187,14 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
     metricsPrefix: prefix,
     goMemoryLimit,
     headroom: o.headroom === undefined ? DEFAULT_HEADROOM : num('headroom', o.headroom, 0, 0.9),
+    batching: batchingOption(o.batching),
   };
+}
+
+function batchingOption(v: unknown): 'adaptive' | 'immediate' {
+  if (v === undefined) return 'adaptive';
+  if (v !== 'adaptive' && v !== 'immediate') bad('batching', `must be 'adaptive' or 'immediate', got ${String(v)}`);
+  return v;
 }
 
 export { isPlainObject, FORBIDDEN_KEYS };

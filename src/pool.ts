@@ -26,6 +26,10 @@
  * `headroom` (a fraction); the top reserveFor(credit, headroom) credits are
  * then kept for tasks of such classes (urgent), so a spike of them finds a
  * credit at once instead of waiting for bulk work to complete.
+ *
+ * Batching: what a flush staged crosses in one boundary call, now or, when
+ * the Batcher (policy/batcher.ts) says so, at the end of this event-loop
+ * turn, so that later callbacks of the turn join the call.
  */
 import type { NativeBackend } from './native/backend.js';
 import { RingTransport, type Completion, type Staged } from './transport/ring.js';
@@ -36,6 +40,7 @@ import { PoolModel } from './policy/pool-model.js';
 import { crossingUs, type PredictView } from './policy/predict.js';
 import { BusyMeter } from './stats.js';
 import { TokenBucket, defaultBurst } from './policy/token-bucket.js';
+import { Batcher } from './policy/batcher.js';
 
 /** Work queued per worker inside a pool, beyond the task it runs: long
  *  enough to cover a wake-up and a batch crossing (~50-100 µs measured, see
@@ -54,6 +59,8 @@ export interface PoolTask {
   slot: number;
   /** Its kind waits cheaply on the pool it was sent to (set at dispatch). */
   cheap: boolean;
+  /** Its class has a latency budget: it never lingers in a batch. */
+  readonly urgent: boolean;
 }
 
 /** The credit formula of the header, as a pure function of concurrency C. */
@@ -91,6 +98,13 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   credit: number;
   /** Fraction of credit kept for urgent tasks (header); 0 = none. */
   headroom = 0;
+  /** Adaptive batching (header); null = every flush crosses at once. */
+  batcher: Batcher | null = new Batcher();
+  /** A staged task is urgent: the batch crosses now. */
+  private urgentStaged = false;
+  /** A lingering batch will cross at the end of this turn. */
+  private lingering = false;
+  private closed = false;
   private meanExecUs = 0;
   /** In-flight tasks of kinds that wait cheaply here (they use no credit). */
   private cheapInFlight = 0;
@@ -175,17 +189,39 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     t.slot = slot;
     t.cheap = this.model.waitsCheaply(t.kind);
     if (t.cheap) this.cheapInFlight++;
+    if (t.urgent) this.urgentStaged = true;
     return true;
   }
 
-  /** Sends everything staged since the last flush in one boundary call. */
+  /** Sends everything staged since the last flush in one boundary call, now or at the end of this turn (header). */
   flush(onError: (e: unknown) => void): void {
     if (!this.referenced && this.ring.inFlight > 0) this.setRef(true);
+    const staged = this.ring.stagedCount;
+    if (staged === 0 || this.lingering) return;
+    if (this.batcher?.linger(staged, this.workersBusy(staged), this.urgentStaged)) {
+      this.lingering = true;
+      setImmediate(() => {
+        this.lingering = false;
+        this.send(onError);
+      });
+      return;
+    }
+    this.send(onError);
+  }
+
+  /** Every worker has work already sent (staged tasks aside). */
+  private workersBusy(staged: number): boolean {
+    return this.ring.inFlight - staged - this.cheapInFlight >= this.workers;
+  }
+
+  private send(onError: (e: unknown) => void): void {
+    const n = this.ring.stagedCount;
+    if (n === 0 || this.closed) return;
+    this.batches++;
+    this.lastBatch = n;
+    this.urgentStaged = false;
+    this.batcher?.sent(n, this.meanExecUs);
     try {
-      if (this.ring.stagedCount > 0) {
-        this.batches++;
-        this.lastBatch = this.ring.stagedCount;
-      }
       const r = this.ring.commit();
       if (typeof r !== 'number') r.catch(onError);
     } catch (e) {
@@ -212,6 +248,7 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
       maxInFlight: this.maxInFlight,
       credit: this.credit,
       batches: this.batches,
+      batchTarget: this.batcher?.target ?? 1,
       wakeups: this.wakeups,
       utilization: this.busy.utilization(now, this.workers),
       breaker: 'closed',
@@ -225,6 +262,7 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
 
   /** Returns the workers still busy after `timeoutMs` (0 = all memory released). */
   async close(timeoutMs: number): Promise<number> {
+    this.closed = true;
     this.setRef(false);
     return this.ring.close(timeoutMs);
   }

@@ -112,6 +112,10 @@ class Job implements PoolTask {
   get tenant(): string | undefined {
     return this.task.tenant;
   }
+
+  get urgent(): boolean {
+    return this.predict.urgent === true;
+  }
 }
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -170,6 +174,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     s.pools = opened.pools;
     s.ffiThreads = opened.ffiThreads;
     if (cfg.classes.some((c) => c.latencyBudgetMs !== undefined)) for (const p of s.pools) p.headroom = cfg.headroom;
+    if (cfg.batching === 'immediate') for (const p of s.pools) p.batcher = null;
     if (cfg.pools.some((p) => p.minShare > 0 || p.maxShare < 1)) s.shares = new PoolShares(cfg.pools, performance.now());
     const kinds = new Set<string>();
     for (const p of s.pools) {

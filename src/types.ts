@@ -83,6 +83,14 @@ export interface SchedulerOptions {
    * has a budget.
    */
   headroom?: number;
+  /**
+   * 'adaptive' (default): a pool whose workers are all busy may hold a small
+   * batch until the end of the event-loop turn, so tasks submitted later in
+   * the turn cross with it, when crossing is a visible share of the work
+   * (docs/FAIRNESS.md, Batching); tasks of classes with a latency budget
+   * never wait. 'immediate': every flush crosses at once.
+   */
+  batching?: 'adaptive' | 'immediate';
 }
 
 export interface TaskEstimate {
@@ -137,6 +145,8 @@ export interface PoolStats {
   credit: number;
   /** Boundary calls that carried tasks: one per batch. */
   batches: number;
+  /** Adaptive batching's current target: tasks a boundary call carries before it crosses without lingering (1 = never lingers). */
+  batchTarget: number;
   /** Wake-ups from the native side; they coalesce, so far fewer than tasks. */
   wakeups: number;
   /** Busy share of the workers over the last full second, 0..1. */
