@@ -81,6 +81,8 @@ class Job implements PoolTask {
   readonly staged: Staged;
   /** The task as placement sees it. */
   readonly predict: PredictTask;
+  /** Tasks placed alike share a lane in the fair queue: kind, pin, I/O hint. */
+  readonly laneKey: string;
 
   constructor(
     readonly task: CheckedTask,
@@ -93,6 +95,7 @@ class Job implements PoolTask {
   ) {
     this.staged = { kindId: 0, input: task.input, inLen: task.inLen, outCap: task.kind.outCap(task.inLen) };
     this.predict = { kind: task.kind.name, inLen: task.inLen, hintUs: task.estimateCpuUs, io: task.estimateIo, pin, urgent: cls.cfg.latencyBudgetMs !== undefined };
+    this.laneKey = pin < 0 && task.estimateIo !== true ? task.kind.name : `${task.kind.name}|${pin}|${task.estimateIo === true ? 1 : 0}`;
   }
 
   get queued(): boolean {

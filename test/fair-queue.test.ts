@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { FairQueue } from '../src/policy/fair-queue.js';
 import { jain, rng, simulate, type SimPool, type SimTask } from './sim.js';
 
-const task = (className: string, costUs: number, estimateUs = costUs, tenant?: string): SimTask => ({ className, tenant, enqueuedAt: 0, queued: true, costUs, estimateUs });
+let seq = 0;
+const task = (className: string, costUs: number, estimateUs = costUs, tenant?: string, laneKey?: string): SimTask => ({ className, tenant, enqueuedAt: 0, queued: true, costUs, estimateUs, laneKey, seq: seq++ });
 
 /** Keeps every class backlogged with `depth` tasks of costs from `cost()`. */
 function backlogged(names: string[], depth: number, cost: () => number, estimate: (c: number) => number = (c) => c) {
@@ -196,8 +197,8 @@ test('property: no class with weight > 0 starves while others flood', () => {
 test('work conservation: a head no pool can take does not hold back the tasks behind it', () => {
   let now = 0;
   const q = new FairQueue<SimTask>([{ name: 'c', weight: 1 }], () => now);
-  const cpu = [task('c', 200), task('c', 200)];
-  const io = [task('c', 5000), task('c', 5000)];
+  const cpu = [task('c', 200, 200, undefined, 'spin'), task('c', 200, 200, undefined, 'spin')];
+  const io = [task('c', 5000, 5000, undefined, 'sleep'), task('c', 5000, 5000, undefined, 'sleep')];
   [cpu[0]!, io[0]!, cpu[1]!, io[1]!].forEach((t) => q.push(t));
   const canTake = (t: SimTask): boolean => t.costUs === 5000; // the CPU pool is full, the waiting one is not
   const taken: SimTask[] = [];
@@ -216,6 +217,26 @@ test('work conservation: a head no pool can take does not hold back the tasks be
   assert.equal(q.live, 0);
 });
 
+test('a waiting task is found behind any depth of blocked ones, and lanes keep arrival order when all can go', () => {
+  const q = new FairQueue<SimTask>([{ name: 'c', weight: 1 }], () => 0);
+  const cpu = Array.from({ length: 500 }, () => task('c', 200, 200, undefined, 'spin'));
+  const io = task('c', 5000, 5000, undefined, 'sleep');
+  cpu.forEach((t) => q.push(t));
+  q.push(io);
+  assert.equal(q.peek((t) => t.costUs === 5000), io);
+  // Interleaved lanes, all takeable: served strictly in arrival order.
+  const q2 = new FairQueue<SimTask>([{ name: 'c', weight: 1 }], () => 0);
+  const mixed = Array.from({ length: 50 }, (_, i) => task('c', 100, 100, undefined, ['a', 'b', 'c'][i % 3]));
+  mixed.forEach((t) => q2.push(t));
+  const order: SimTask[] = [];
+  for (let t = q2.peek(() => true); t !== undefined; t = q2.peek(() => true)) {
+    q2.shift(100);
+    t.queued = false;
+    order.push(t);
+  }
+  assert.deepEqual(order, mixed);
+});
+
 test('property: passing over blocked heads never serves a task twice or loses one (aging on)', () => {
   fc.assert(
     fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.boolean(), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 1 << 30 }), (ops, seed) => {
@@ -226,7 +247,7 @@ test('property: passing over blocked heads never serves a task twice or loses on
       const served = new Set<SimTask>();
       for (const [n, blocked, tenant] of ops) {
         for (let k = 0; k < n; k++) {
-          const t = task(r() < 0.5 ? 'a' : 'b', blocked ? 999 : 100, 100, `t${tenant}`);
+          const t = task(r() < 0.5 ? 'a' : 'b', blocked ? 999 : 100, 100, `t${tenant}`, blocked ? 'blocked' : 'free');
           all.push(t);
           q.push(t);
         }

@@ -16,6 +16,9 @@ export interface SimTask {
   costUs: number;
   estimateUs: number;
   dispatchedAt?: number;
+  /** Lane in its tenant's queue (FairItem.laneKey) and arrival order. */
+  laneKey?: string;
+  seq?: number;
 }
 
 export interface SimPool {

@@ -71,15 +71,3 @@ test('behaves like an array model under random operations (property)', () => {
     }),
   );
 });
-
-test('find: the first queued task an accept function takes, within a limit', () => {
-  const q = new TaskQueue<Item>();
-  const xs = [0, 1, 2, 3, 4].map((i) => new Item(i));
-  xs.forEach((x) => q.push(x));
-  xs[1]!.queued = false;
-  q.cancelled();
-  assert.equal(q.find((x) => x.id >= 2, 10)!.id, 2);
-  assert.equal(q.find((x) => x.id === 4, 2), undefined, 'beyond the limit (queued tasks 0, 2)');
-  assert.equal(q.find((x) => x.id === 4, 4)!.id, 4);
-  assert.equal(q.find(() => false, 10), undefined);
-});

@@ -52,16 +52,19 @@
 import { TaskQueue, type Cancellable } from '../queue/task-queue.js';
 import { VHeap, type Keyed } from './vheap.js';
 
-/** How far past a blocked head a tenant's queue is searched for a task some
- *  pool can take: bounds the work of one decision; a few batches' worth of
- *  mixed kinds. Tune with the iomix bench. */
-export const PASS_LIMIT = 64;
-
 export interface FairItem extends Cancellable {
   readonly className: string;
   readonly tenant: string | undefined;
   /** When it was queued, in ms on the scheduler's clock. */
   readonly enqueuedAt: number;
+  /**
+   * Tasks with the same lane key are placed alike (the scheduler uses kind,
+   * pin and I/O hint): whether some pool can take one now says the same for
+   * all. Default: one lane.
+   */
+  readonly laneKey?: string | undefined;
+  /** Arrival order, increasing (orders the heads of a tenant's lanes). */
+  readonly seq?: number | undefined;
 }
 
 /** The latency budget of a class that declares none: its deadline lead.
@@ -75,13 +78,64 @@ export interface FairClass {
   latencyBudgetMs?: number | undefined;
 }
 
+/**
+ * A tenant's queue: FIFO, kept as one FIFO lane per lane key (FairItem).
+ * The tenant's next task is the oldest lane head; with `canTake`, the oldest
+ * lane head some pool can take. A lane's tasks are placed alike, so a head
+ * that cannot go means nothing behind it in its lane can: looking at heads
+ * alone is exact, at O(lanes) per decision, however deep the lanes.
+ */
 class TenantQ<T extends FairItem> implements Keyed {
   vtime = 0;
   order = 0;
   debt = 0;
   inHeap = false;
-  readonly q = new TaskQueue<T>();
+  readonly lanes: TaskQueue<T>[] = [];
+  private readonly byKey = new Map<string, TaskQueue<T>>();
   constructor(readonly key: string) {}
+
+  push(t: T): void {
+    const k = t.laneKey ?? '';
+    let lane = this.byKey.get(k);
+    if (lane === undefined) {
+      lane = new TaskQueue<T>();
+      this.byKey.set(k, lane);
+      this.lanes.push(lane);
+    }
+    lane.push(t);
+  }
+
+  laneOf(t: T): TaskQueue<T> | undefined {
+    return this.byKey.get(t.laneKey ?? '');
+  }
+
+  /** The oldest queued task, or with canTake the oldest lane head it accepts; `blocked` when heads exist but none is accepted. */
+  next(canTake: ((t: T) => boolean) | undefined): T | undefined | 'blocked' {
+    const lanes = this.lanes;
+    if (lanes.length === 1) {
+      const t = lanes[0]!.peek();
+      return t === undefined || canTake === undefined || canTake(t) ? t : 'blocked';
+    }
+    let best: T | undefined;
+    let any = false;
+    for (const lane of lanes) {
+      const t = lane.peek();
+      if (t === undefined) continue;
+      any = true;
+      if ((best === undefined || (t.seq ?? 0) < (best.seq ?? 0)) && (canTake === undefined || canTake(t))) best = t;
+    }
+    return best ?? (any ? 'blocked' : undefined);
+  }
+
+  /** The oldest queued task whatever can take it (the head reported when all are blocked). */
+  oldest(): T | undefined {
+    let best: T | undefined;
+    for (const lane of this.lanes) {
+      const t = lane.peek();
+      if (t !== undefined && (best === undefined || (t.seq ?? 0) < (best.seq ?? 0))) best = t;
+    }
+    return best;
+  }
 }
 
 class ClassQ<T extends FairItem> implements Keyed {
@@ -148,7 +202,7 @@ export class FairQueue<T extends FairItem> {
       ten.inHeap = true;
       cls.heap.push(ten);
     }
-    ten.q.push(t);
+    ten.push(t);
     if (this.aging) cls.arrivals.push(t);
     if (!cls.active) {
       cls.vtime = Math.max(cls.vtime, this.classFloor());
@@ -161,11 +215,12 @@ export class FairQueue<T extends FairItem> {
   }
 
   /**
-   * The next task to serve. With `canTake`, the first task of the chosen
-   * tenant, within PASS_LIMIT of its head, that some pool can take now:
-   * a head no pool can take (its pool is out of credit) does not hold back
-   * tasks another pool could run (work conservation). A passed-over head
-   * keeps its place and its tenant's virtual time.
+   * The next task to serve. With `canTake`, the oldest task of the chosen
+   * tenant that some pool can take now (TenantQ): a head no pool can take
+   * (its pool is out of credit) does not hold back tasks another pool could
+   * run (work conservation). A passed-over head keeps its place and its
+   * tenant's virtual time. When nothing of the tenant can go, its oldest
+   * task is returned (the caller finds no pool for it and waits).
    */
   peek(canTake?: (t: T) => boolean): T | undefined {
     // Decided afresh on every call: between calls the clock moves, and a
@@ -188,10 +243,9 @@ export class FairQueue<T extends FairItem> {
         cls.heap.rekeyRoot();
         continue;
       }
-      const t = ten.q.peek();
-      if (t !== undefined) {
-        const pick = canTake === undefined || canTake(t) ? t : ten.q.find(canTake, PASS_LIMIT);
-        if (pick === undefined) return t; // nothing near the head can run: report the head
+      const pick = ten.next(canTake);
+      if (pick === 'blocked') return ten.oldest(); // nothing of the tenant can run now
+      if (pick !== undefined) {
         this.peeked = { t: pick, cls, tenant: ten };
         return pick;
       }
@@ -211,9 +265,8 @@ export class FairQueue<T extends FairItem> {
     const { t, cls, tenant } = this.peeked;
     if (cls.weight > 0) cls.vtime += estimateUs / cls.weight;
     if (tenant !== undefined) {
-      // The head leaves the queue; a task passed to (find) leaves in place.
-      if (tenant.q.peek() === t) tenant.q.shift();
-      else tenant.q.cancelled();
+      // Always the head of its lane (TenantQ).
+      tenant.laneOf(t)!.shift();
       tenant.vtime += estimateUs;
       cls.heap.rekeyRoot(); // the tenant served is the heap's root
     } else {
@@ -221,7 +274,10 @@ export class FairQueue<T extends FairItem> {
       // charge waits as debt until the tenant is at the root again.
       const ten = this.tenantOf(t);
       if (ten !== undefined) {
-        ten.q.cancelled();
+        // The oldest of its class is the oldest of its tenant: its lane's head.
+        const lane = ten.laneOf(t)!;
+        if (lane.peek() === t) lane.shift();
+        else lane.cancelled();
         ten.debt += estimateUs;
       }
     }
@@ -242,7 +298,8 @@ export class FairQueue<T extends FairItem> {
   /** Step 4: a queued task was cancelled in place. */
   cancelled(t: T): void {
     const cls = this.classes.get(t.className)!;
-    this.tenantOf(t)?.q.cancelled();
+    const ten = this.tenantOf(t);
+    if (ten !== undefined) ten.laneOf(t)!.cancelled();
     this.left(cls);
   }
 

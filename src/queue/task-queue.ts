@@ -63,24 +63,6 @@ export class TaskQueue<T extends Cancellable> {
     this.live--;
   }
 
-  /**
-   * The first of the next `limit` queued tasks that `accept` takes, oldest
-   * first, or undefined. The caller removes a found task that is not the
-   * head by taking it in place (cancelled(), then marking it not queued),
-   * the same lazy removal as a cancellation: an entry never becomes queued
-   * again, so it is never served twice.
-   */
-  find(accept: (t: T) => boolean, limit: number): T | undefined {
-    let seen = 0;
-    for (let i = 0; i < this.length && seen < limit; i++) {
-      const t = this.buf[(this.head + i) & (this.buf.length - 1)]!;
-      if (!t.queued) continue;
-      seen++;
-      if (accept(t)) return t;
-    }
-    return undefined;
-  }
-
   private drop(): void {
     this.buf[this.head] = undefined;
     this.head = (this.head + 1) & (this.buf.length - 1);

@@ -12,6 +12,7 @@
 //	faults.go    fault injection (error rate, delay factor, hang rate)
 //	worker.go    the worker loop and the execution of one task
 //	offworker.go waiting kinds (sleep) wait on a goroutine of their own
+//	watch.go     one goroutine per pool polls the off-worker waits' cancel words
 //	group.go     when a worker publishes its completions (grouping rule)
 //	complete.go  completion publishing, notify, cf_wait waiters
 //	pool.go      pool lifecycle: create, submit, close

@@ -15,8 +15,10 @@ package pool
 //     input parse under the segment lock) as for any task. If what remains
 //     waits (rest.waits), it counts the goroutine in p.busy under p.mu and
 //     starts it; else it gives the token back and finishes the task itself.
-//  3. The goroutine runs the rest with its own waiter (cancel and shutdown
-//     end it ABORTED as on a worker), writes the result (worker = the index
+//  3. The goroutine runs the rest with its own waiter: it sleeps on a timer
+//     of its own while the pool's cancel watcher polls its cancel word
+//     (watch.go), so a wait costs O(1) wake-ups; cancel and shutdown end it
+//     ABORTED as on a worker. It writes the result (worker = the index
 //     of the worker that handed it off; exec_ns = from the task's start on
 //     the worker to its end here) and publishes it as a group of one.
 //  4. Then, in a deferred call: give the token back, p.busy-- under p.mu,
@@ -32,12 +34,14 @@ package pool
 //     go into running = started - completed, so off-worker waits count as
 //     running.
 //   - The rest touches the slot only (control region), never a segment.
+//     Its watcher entry is registered and removed inside step 3, so within
+//     busy too (watch.go: the watcher reads no cancel word after Close).
 //
 // Alternatives rejected: a fixed set of waiter goroutines fed by a channel
 // (a second queue with its own bound and lost-wake-up rules, to save a
 // goroutine start of ~1 us against waits of milliseconds); timers with
 // callbacks (cancel is a word in JS memory and must be polled every 1 ms
-// anyway, see wait.go).
+// anyway: one watcher per pool does that for all waits, see watch.go).
 
 import (
 	"sync/atomic"
@@ -117,7 +121,7 @@ func (p *Pool) waitOff(idx, worker uint32, slot []byte, cancel *uint32, o outcom
 	if p.off.testHook != nil {
 		p.off.testHook()
 	}
-	o, end := r.finish(o, slot, newWaiter(p.shutdown, &p.closing), cancel)
+	o, end := r.finish(o, slot, newWatchedWaiter(&p.watch, p.shutdown, &p.closing), cancel)
 	setResult(slot, o.status, o.outLen, uint64(end-r.start), worker)
 	p.off.completed.Add(1)
 	published = true

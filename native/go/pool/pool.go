@@ -3,7 +3,8 @@ package pool
 // Pool: W worker goroutines over one control region and a segment table.
 //
 // Owns: the local task queue (mu), the workers, the off-worker waits
-// (offworker.go), the completer, the segment table, the fault settings. Borrows: the control region and the
+// (offworker.go) and their cancel watcher (watch.go), the completer, the
+// segment table, the fault settings. Borrows: the control region and the
 // segments' memory (JS memory, never freed here).
 //
 // Invariants:
@@ -73,6 +74,7 @@ type Pool struct {
 
 	counters []workerCounters // one per worker, plus one for Close's aborts
 	off      offWaits         // waiting kinds off the worker (offworker.go)
+	watch    cancelWatch      // polls the cancel words of off-worker waits (watch.go)
 }
 
 // New creates a pool over the control region ctrl with the given number of
@@ -97,6 +99,7 @@ func New(ctrl []byte, workers int) (*Pool, error) {
 		off:      offWaits{limit: maxOffWaits},
 	}
 	p.cond.L = &p.mu
+	p.watch.shutdown = p.shutdown
 	seed := rand.Uint64()
 	for i := 0; i < workers; i++ {
 		wk := &worker{

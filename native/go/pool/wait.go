@@ -8,6 +8,9 @@ package pool
 // every 1 ms"). spin burns CPU between checks; sleep blocks on a timer or on
 // the pool's shutdown channel, so it uses no CPU and ends at once on close.
 // The cancel word lives in JS memory and cannot be blocked on, hence polling.
+// A worker's waiter polls itself; an off-worker goroutine's waiter (watch
+// set) leaves the polling to the pool's cancel watcher (watch.go) and sleeps
+// until its timer, the watcher's signal or shutdown.
 
 import (
 	"sync/atomic"
@@ -29,12 +32,17 @@ var epoch = time.Now()
 
 func mono() time.Duration { return time.Since(epoch) }
 
-// waiter is one worker's waiting state (one reusable timer, no per-wait
+// waiter is one goroutine's waiting state (one reusable timer, no per-wait
 // allocation).
 type waiter struct {
 	timer    *time.Timer
 	shutdown <-chan struct{} // closed when the pool closes
 	closing  *atomic.Bool    // set when the pool closes (before shutdown is closed)
+
+	// Off the worker only (newWatchedWaiter): sleep registers entry with
+	// watch instead of polling. nil on workers.
+	watch *cancelWatch
+	entry watchEntry
 }
 
 func newWaiter(shutdown <-chan struct{}, closing *atomic.Bool) *waiter {
@@ -86,8 +94,12 @@ func (w *waiter) spin(d time.Duration, cancel *uint32) []byte {
 }
 
 // sleep waits d without CPU; returns the abort reason, or nil when d passed.
-// d < 0 means forever (until cancel or shutdown).
+// d < 0 means forever (until cancel or shutdown). Off the worker it is
+// sleepWatched (watch.go); on a worker it wakes every pollInterval.
 func (w *waiter) sleep(d time.Duration, cancel *uint32) []byte {
+	if w.watch != nil {
+		return w.sleepWatched(d, cancel)
+	}
 	end := mono() + d
 	for {
 		if why := w.abortReason(cancel); why != nil {
