@@ -23,7 +23,7 @@ const CHILD_DEADLINE_MS = 60_000;
 
 function child(args: string[], onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
     let stdout = '';
     let stderr = '';
     const deadline = setTimeout(() => {
@@ -40,6 +40,14 @@ function child(args: string[], onLine?: (line: string, kill: (s: NodeJS.Signals)
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** The environment children start with: ours without the Go variables crossfair sets, unless a test adds them. */
+let childEnv: NodeJS.ProcessEnv = withoutGoEnv();
+function withoutGoEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  for (const k of ['GOMAXPROCS', 'GOMEMLIMIT']) if (!(k in extra)) delete env[k];
+  return env;
 }
 
 const fixture = (name: string): string => join(root, 'test', 'fixtures', name);
@@ -107,4 +115,18 @@ test('the CommonJS entry point loads and runs', async () => {
   assert.equal(r.code, 0, r.stderr);
   const abc = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
   assert.equal(r.stdout.trim(), `${abc} ${abc} true E_UNKNOWN_KIND`);
+});
+
+test('Go is loaded with GOMAXPROCS = its workers + 1 and the memory limit, unless the environment says otherwise', async () => {
+  try {
+    let r = await child([fixture('go-env.mjs')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'GOMAXPROCS=3 GOMEMLIMIT=1GiB ran on go');
+    childEnv = withoutGoEnv({ GOMAXPROCS: '1', GOMEMLIMIT: '256MiB' });
+    r = await child([fixture('go-env.mjs')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'GOMAXPROCS=1 GOMEMLIMIT=256MiB ran on go');
+  } finally {
+    childEnv = withoutGoEnv();
+  }
 });
