@@ -4,18 +4,13 @@
 // served execution time against its entitlement, and Jain's index over
 // weight-normalised shares.
 import { createScheduler } from '../dist/esm/index.js';
-import { median, table } from './lib.mjs';
+import { jain, median, Recorder, table } from './lib.mjs';
 
 const WEIGHTS = { w1: 1, w2: 2, w4: 4 };
 const WARMUP_S = 1;
 const WINDOWS = 5;
 /** Tasks each class keeps outstanding: enough to stay backlogged. */
 const LANES = 200;
-
-function jain(xs) {
-  const s = xs.reduce((a, b) => a + b, 0);
-  return (s * s) / (xs.length * xs.reduce((a, b) => a + b * b, 0));
-}
 
 async function run(policy, seed) {
   const s = await createScheduler({
@@ -30,10 +25,11 @@ async function run(policy, seed) {
   };
   const t0 = performance.now();
   const end = t0 + (WARMUP_S + WINDOWS) * 1000;
+  const rec = new Recorder(s, WEIGHTS, t0 + WARMUP_S * 1000);
   const windows = Array.from({ length: WARMUP_S + WINDOWS }, () => Object.fromEntries(Object.keys(WEIGHTS).map((k) => [k, 0])));
   const lane = async (cls) => {
     while (performance.now() < end) {
-      const r = await s.submit({ kind: 'spin', input: String(nextCost()), class: cls });
+      const r = await rec.submit({ kind: 'spin', input: String(nextCost()), class: cls });
       const w = Math.floor((performance.now() - t0) / 1000);
       if (w < windows.length) windows[w][cls] += r.execUs;
     }
@@ -42,7 +38,8 @@ async function run(policy, seed) {
   const st = s.stats();
   await s.close();
   const total = Object.values(WEIGHTS).reduce((a, b) => a + b, 0);
-  return windows.slice(WARMUP_S).map((w, i) => {
+  const perRun = rec.summary(policy, st);
+  const out = windows.slice(WARMUP_S).map((w, i) => {
     const served = Object.values(w).reduce((a, b) => a + b, 0);
     const row = { policy, window: i + 1 };
     let worst = 0;
@@ -57,15 +54,19 @@ async function run(policy, seed) {
     row['go util'] = st.pools.go.utilization;
     return row;
   });
+  out.summary = perRun;
+  return out;
 }
 
 export async function fairness({ repeats }) {
   const rows = [];
   const summary = [];
+  const perClass = [];
   for (const policy of ['fair', 'fifo']) {
     const runs = [];
     for (let r = 0; r < Math.min(repeats, 3); r++) runs.push(await run(policy, 17 + r));
     rows.push(...runs[runs.length - 1]);
+    perClass.push(runs[runs.length - 1].summary);
     const all = runs.flat();
     summary.push({
       policy,
@@ -77,5 +78,6 @@ export async function fairness({ repeats }) {
   }
   table(`Fairness: weights 1:2:4, spin 50-500 us, 1 s windows after ${WARMUP_S} s warm-up (last run of each policy)`, rows);
   table('Fairness summary over all runs (entitlement: 14.3 / 28.6 / 57.1 %)', summary);
-  return { rows, summary };
+  table('Fairness per class and pool, whole run after warm-up (last run of each policy)', perClass);
+  return { rows, summary, perClass };
 }

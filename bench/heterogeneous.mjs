@@ -4,7 +4,7 @@
 // together unpinned under `fair` and `round-robin`. Reports completed work
 // against the combined capacity, and task age (submit → result) per pool.
 import { createScheduler } from '../dist/esm/index.js';
-import { table } from './lib.mjs';
+import { Recorder, table } from './lib.mjs';
 
 const SECONDS = 3;
 const SPIN_US = '200';
@@ -18,10 +18,11 @@ async function measure(policy, pin) {
   const t0 = performance.now();
   const warm = t0 + 500;
   const end = warm + SECONDS * 1000;
+  const rec = new Recorder(s, {}, warm);
   const lane = async () => {
     while (performance.now() < end) {
       const start = performance.now();
-      const r = await s.submit({ kind: 'spin', input: SPIN_US, ...(pin ? { pool: pin } : {}) });
+      const r = await rec.submit({ kind: 'spin', input: SPIN_US, ...(pin ? { pool: pin } : {}) });
       if (start >= warm) {
         ages[r.pool].push(performance.now() - start);
         done++;
@@ -32,7 +33,7 @@ async function measure(policy, pin) {
   const st = s.stats();
   await s.close();
   const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-  return { rate: done / SECONDS, rustAge: mean(ages.rust), goAge: mean(ages.go), rustShare: ages.rust.length / Math.max(1, done), util: [st.pools.rust.utilization, st.pools.go.utilization] };
+  return { rate: done / SECONDS, rustAge: mean(ages.rust), goAge: mean(ages.go), rustShare: ages.rust.length / Math.max(1, done), util: [st.pools.rust.utilization, st.pools.go.utilization], summary: rec.summary(policy, st) };
 }
 
 export async function heterogeneous() {
@@ -40,8 +41,10 @@ export async function heterogeneous() {
   const goAlone = await measure('fifo', 'go');
   const capacity = rustAlone.rate + goAlone.rate;
   const rows = [];
+  const perClass = [];
   for (const policy of ['fair', 'round-robin']) {
     const r = await measure(policy);
+    perClass.push(r.summary);
     const older = Math.max(r.rustAge, r.goAge);
     const younger = Math.min(r.rustAge, r.goAge);
     rows.push({
@@ -57,5 +60,6 @@ export async function heterogeneous() {
     });
   }
   table(`Heterogeneous: go slowed 3x (delayFactor), spin ${SPIN_US} us, ${LANES} outstanding; capacity alone: rust ${Math.round(rustAlone.rate)}/s + go ${Math.round(goAlone.rate)}/s`, rows);
-  return { capacity: { rust: rustAlone.rate, go: goAlone.rate }, rows };
+  table('Heterogeneous per class and pool', perClass);
+  return { capacity: { rust: rustAlone.rate, go: goAlone.rate }, rows, perClass };
 }

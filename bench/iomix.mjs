@@ -2,7 +2,7 @@
 // estimate.io) beside `spin` tasks, all outstanding. Placement by measured
 // attributes (`fair`) against `round-robin`, same run: total throughput.
 import { createScheduler } from '../dist/esm/index.js';
-import { table } from './lib.mjs';
+import { Recorder, table } from './lib.mjs';
 
 const SECONDS = 3;
 const SLEEP_US = '5000';
@@ -17,11 +17,12 @@ async function run(policy) {
   const t0 = performance.now();
   const warm = t0 + 500;
   const end = warm + SECONDS * 1000;
+  const rec = new Recorder(s, {}, warm);
   const lane = async (kind) => {
     const task = kind === 'sleep' ? { kind, input: SLEEP_US, estimate: { io: true } } : { kind, input: SPIN_US };
     while (performance.now() < end) {
       const start = performance.now();
-      const r = await s.submit(task);
+      const r = await rec.submit(task);
       if (start >= warm) {
         done[kind]++;
         where[r.pool][kind]++;
@@ -31,7 +32,7 @@ async function run(policy) {
   await Promise.all(Object.entries(LANES).flatMap(([kind, n]) => Array.from({ length: n }, () => lane(kind))));
   const st = s.stats();
   await s.close();
-  return {
+  const row = {
     policy,
     'tasks/s': Math.round((done.sleep + done.spin) / SECONDS),
     'sleep/s': Math.round(done.sleep / SECONDS),
@@ -41,12 +42,15 @@ async function run(policy) {
     'go credit': st.pools.go.credit,
     'rust credit': st.pools.rust.credit,
   };
+  return { row, summary: rec.summary(policy, st) };
 }
 
 export async function iomix() {
-  const rows = [await run('fair'), await run('round-robin')];
+  const runs = [await run('fair'), await run('round-robin')];
+  const rows = runs.map((r) => r.row);
   const ratio = rows[0]['tasks/s'] / rows[1]['tasks/s'];
   table(`I/O mix: sleep ${SLEEP_US} us (estimate.io) x${LANES.sleep} beside spin ${SPIN_US} us x${LANES.spin}, ${SECONDS} s`, rows);
+  table('I/O mix per class and pool (one class: shares are of execution time, sleeps included)', runs.map((r) => r.summary));
   console.log(`fair / round-robin throughput: ${ratio.toFixed(2)}x`);
-  return { rows, ratio };
+  return { rows, ratio, perClass: runs.map((r) => r.summary) };
 }

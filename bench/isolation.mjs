@@ -3,7 +3,7 @@
 // class arrives at ~10x capacity. `fair` and `fifo` side by side.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createScheduler } from '../dist/esm/index.js';
-import { table } from './lib.mjs';
+import { quantile, Recorder, table } from './lib.mjs';
 
 const SECONDS = 4;
 const SPIN_US = 200;
@@ -12,11 +12,6 @@ const CAPACITY_PER_S = 2 * (1e6 / SPIN_US);
 const LIGHT_PER_S = 0.05 * CAPACITY_PER_S;
 const FLOOD_PER_S = 10 * CAPACITY_PER_S;
 const TICK_MS = 5;
-
-function quantile(xs, q) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? 0;
-}
 
 async function run(policy) {
   const s = await createScheduler({
@@ -32,6 +27,7 @@ async function run(policy) {
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const t0 = performance.now();
+  const rec = new Recorder(s, { flood: 1, light: 1 }, t0);
   let carryL = 0;
   let carryF = 0;
   await new Promise((resolve) => {
@@ -45,11 +41,11 @@ async function run(policy) {
       carryL += (LIGHT_PER_S * TICK_MS) / 1000;
       carryF += (FLOOD_PER_S * TICK_MS) / 1000;
       for (; carryF >= 1; carryF--) {
-        s.submit({ kind: 'spin', input: String(SPIN_US), class: 'flood' }).then(() => floodDone++, () => floodRejected++);
+        rec.submit({ kind: 'spin', input: String(SPIN_US), class: 'flood' }).then(() => floodDone++, () => floodRejected++);
       }
       for (; carryL >= 1; carryL--) {
         const start = performance.now();
-        pending.push(s.submit({ kind: 'spin', input: String(SPIN_US), class: 'light' }).then(() => light.push(performance.now() - start), () => light.push(Infinity)));
+        pending.push(rec.submit({ kind: 'spin', input: String(SPIN_US), class: 'light' }).then(() => light.push(performance.now() - start), () => light.push(Infinity)));
       }
     }, TICK_MS);
   });
@@ -57,7 +53,7 @@ async function run(policy) {
   const st = s.stats();
   await s.close({ timeoutMs: 100 });
   await Promise.allSettled(pending);
-  return {
+  const row = {
     policy,
     'light tasks': light.length,
     'light p50 ms': quantile(light, 0.5),
@@ -69,10 +65,13 @@ async function run(policy) {
     'rust util': st.pools.rust.utilization,
     'go util': st.pools.go.utilization,
   };
+  return { row, summary: rec.summary(policy, st) };
 }
 
 export async function isolation() {
-  const rows = [await run('fair'), await run('fifo')];
+  const runs = [await run('fair'), await run('fifo')];
+  const rows = runs.map((r) => r.row);
   table(`Isolation: light class at 5% of capacity (budget 20 ms) beside a flood at 10x capacity, spin ${SPIN_US} us, ${SECONDS} s`, rows);
-  return rows;
+  table('Isolation per class and pool (completed tasks; the light class is entitled to what it asks, ~5%)', runs.map((r) => r.summary));
+  return { rows, perClass: runs.map((r) => r.summary) };
 }

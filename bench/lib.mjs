@@ -50,3 +50,64 @@ export function save(name, data) {
   writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
   return file;
 }
+
+/** Quantile q of xs (nearest rank); 0 for none. */
+export function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? 0;
+}
+
+/** Jain's fairness index over xs (1 = equal). */
+export function jain(xs) {
+  const s = xs.reduce((a, b) => a + b, 0);
+  const sq = xs.reduce((a, b) => a + b * b, 0);
+  return sq === 0 ? 1 : (s * s) / (xs.length * sq);
+}
+
+/**
+ * Records what every scenario reports per policy: each class's share of
+ * served execution time and p99 wait, Jain's index over weight-normalised
+ * shares, and per pool its utilization and mean task age (submit → result).
+ * Use `rec.submit(task)` in place of `s.submit(task)`; tasks submitted
+ * before `from` (ms, performance.now) are not recorded (warm-up).
+ */
+export class Recorder {
+  constructor(scheduler, weights = {}, from = 0) {
+    this.s = scheduler;
+    this.weights = weights;
+    this.from = from;
+    this.classes = {};
+    this.pools = {};
+  }
+
+  submit(task) {
+    const start = performance.now();
+    return this.s.submit(task).then((r) => {
+      if (start >= this.from) {
+        const c = (this.classes[task.class ?? 'default'] ??= { servedUs: 0, waitsMs: [] });
+        c.servedUs += r.execUs;
+        c.waitsMs.push(r.waitUs / 1000);
+        (this.pools[r.pool] ??= []).push(performance.now() - start);
+      }
+      return r;
+    });
+  }
+
+  /** One row: the policy, then per class and per pool (stats: s.stats() at the end of the run). */
+  summary(policy, stats) {
+    const row = { policy };
+    const names = Object.keys(this.classes).sort();
+    const served = names.reduce((a, n) => a + this.classes[n].servedUs, 0);
+    for (const n of names) {
+      row[`${n} share %`] = (100 * this.classes[n].servedUs) / Math.max(1, served);
+      row[`${n} p99 wait ms`] = quantile(this.classes[n].waitsMs, 0.99);
+    }
+    row.jain = jain(names.map((n) => this.classes[n].servedUs / (this.weights[n] ?? 1)));
+    for (const [p, ps] of Object.entries(stats.pools)) {
+      row[`${p} util`] = ps.utilization;
+      const ages = this.pools[p] ?? [];
+      row[`${p} age ms`] = ages.length ? ages.reduce((a, b) => a + b, 0) / ages.length : NaN;
+    }
+    return row;
+  }
+}

@@ -193,12 +193,16 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     return true;
   }
 
-  /** Sends everything staged since the last flush in one boundary call, now or at the end of this turn (header). */
-  flush(onError: (e: unknown) => void): void {
+  /**
+   * Sends everything staged since the last flush in one boundary call, now
+   * or at the end of this turn (header). `backlog`: tasks wait in the
+   * scheduler's queue.
+   */
+  flush(onError: (e: unknown) => void, backlog = false): void {
     if (!this.referenced && this.ring.inFlight > 0) this.setRef(true);
     const staged = this.ring.stagedCount;
     if (staged === 0 || this.lingering) return;
-    if (this.batcher?.linger(staged, this.workersBusy(staged), this.urgentStaged)) {
+    if (this.batcher?.linger(staged, this.workersBusy(staged), this.urgentStaged, backlog)) {
       this.lingering = true;
       setImmediate(() => {
         this.lingering = false;

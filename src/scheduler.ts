@@ -269,7 +269,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       this.totals.inFlight++;
       job.cls.waits.add(job.dispatchedAt - job.enqueuedAt);
     }
-    for (const p of pools) p.flush((e) => this.poolFailed(p, e));
+    const backlog = this.queue.live > 0;
+    for (const p of pools) p.flush((e) => this.poolFailed(p, e), backlog);
     this.checkDrain();
     if (this.queue.live > 0) this.wakeForPace();
   }

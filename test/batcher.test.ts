@@ -44,14 +44,15 @@ test('when tasks grow long the target shrinks back', () => {
   assert.equal(b.target, 1);
 });
 
-test('linger only with a batch below target, all workers busy and nothing urgent', () => {
+test('linger only with a batch below target, all workers busy, nothing urgent and no backlog', () => {
   const b = new Batcher();
   b.target = 16;
-  assert.equal(b.linger(4, true, false), true);
-  assert.equal(b.linger(16, true, false), false, 'target reached');
-  assert.equal(b.linger(4, false, false), false, 'an idle worker is never kept waiting');
-  assert.equal(b.linger(4, true, true), false, 'a task with a latency budget crosses now');
-  assert.equal(new Batcher().linger(1, true, false), false, 'target 1 never lingers');
+  assert.equal(b.linger(4, true, false, false), true);
+  assert.equal(b.linger(16, true, false, false), false, 'target reached');
+  assert.equal(b.linger(4, false, false, false), false, 'an idle worker is never kept waiting');
+  assert.equal(b.linger(4, true, true, false), false, 'a task with a latency budget crosses now');
+  assert.equal(b.linger(4, true, false, true), false, 'tasks wait for the pools: they are the limit, not crossings');
+  assert.equal(new Batcher().linger(1, true, false, false), false, 'target 1 never lingers');
 });
 
 test('property: the target stays a power of two in 1..MAX_TARGET, moves one step per ADAPT_EVERY calls, and settles in a steady environment', () => {
