@@ -11,6 +11,7 @@
 //	queue.go     the local FIFO of submitted slot indices
 //	faults.go    fault injection (error rate, delay factor, hang rate)
 //	worker.go    the worker loop and the execution of one task
+//	intake.go    waiting tasks start at submit, not behind CPU work in the queue
 //	offworker.go waiting kinds (sleep) wait on a goroutine of their own
 //	watch.go     one goroutine per pool polls the off-worker waits' cancel words
 //	group.go     when a worker publishes its completions (grouping rule)

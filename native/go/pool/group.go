@@ -32,6 +32,11 @@ package pool
 // worker's group: that goroutine publishes it alone, as a group of one,
 // right after its result is written.
 //
+// The intake (intake.go) keeps a group like a worker (rules 4-5 apply in
+// execute) but publishes it at the end of every grab, whatever is still
+// queued: its completions are the quick ways out of a waiting task
+// (ABORTED, INJECTED, a bad descriptor or input), never held for company.
+//
 // Alternative rejected: a timer goroutine that publishes aged groups. It
 // would need a lock around every worker's group on the task path, and the
 // bound above already holds without it.

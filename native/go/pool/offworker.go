@@ -7,10 +7,13 @@ package pool
 // threads); the scheduler's placement learns the difference from
 // measurements, not from a flag.
 //
-// Protocol (the worker side is worker.go execute steps 2-5):
-//  1. The worker decodes the descriptor; for a waiting kind it takes a token
-//     (take: at most maxOffWaits per pool). No token: the task runs on the
-//     worker as any other, so nothing is refused or queued behind the bound.
+// Protocol (the worker side is worker.go execute steps 2-5; "the worker"
+// below is a worker or the intake, intake.go, which runs the same steps):
+//  1. A waiting task gets a token (take: at most maxOffWaits per pool) in
+//     Submit, and then goes to the intake rather than the workers' queue
+//     (intake.go step 1); failing that, a worker that decodes it tries
+//     again. No token: the task runs on the worker as any other, so nothing
+//     is refused or queued behind the bound.
 //  2. The worker runs fault injection and the data phase (bounds checks,
 //     input parse under the segment lock) as for any task. If what remains
 //     waits (rest.waits), it counts the goroutine in p.busy under p.mu and
@@ -19,8 +22,9 @@ package pool
 //     of its own while the pool's cancel watcher polls its cancel word
 //     (watch.go), so a wait costs O(1) wake-ups; cancel and shutdown end it
 //     ABORTED as on a worker. It writes the result (worker = the index
-//     of the worker that handed it off; exec_ns = from the task's start on
-//     the worker to its end here) and publishes it as a group of one.
+//     of the worker that handed it off, NoWorker from the intake; exec_ns =
+//     from the task's start on the worker to its end here) and publishes it
+//     as a group of one.
 //  4. Then, in a deferred call: give the token back, p.busy-- under p.mu,
 //     and signal quiescence if the pool is closed and nothing is busy. A
 //     panic (a pool bug: the rest runs no user code) is recovered there and
@@ -30,9 +34,9 @@ package pool
 //   - Close returning 0 still means nothing touches the ring again: the
 //     goroutine is counted in busy from before it starts (the worker is busy
 //     then too, so busy never passes through 0) until after it published.
-//   - Stats: started is counted by the worker, completed/panics here; both
-//     go into running = started - completed, so off-worker waits count as
-//     running.
+//   - Stats: started is counted by the worker (or the intake),
+//     completed/panics here; both go into running = started - completed,
+//     so off-worker waits count as running.
 //   - The rest touches the slot only (control region), never a segment.
 //     Its watcher entry is registered and removed inside step 3, so within
 //     busy too (watch.go: the watcher reads no cancel word after Close).
@@ -98,6 +102,7 @@ func (wk *worker) handOff(idx uint32, slot []byte, cancel *uint32, o outcome, r 
 	p.mu.Lock()
 	p.busy++ // until the goroutine published its result (Close waits for it)
 	p.mu.Unlock()
+	wk.token = false // the goroutine owns it now and gives it back (step 4)
 	go p.waitOff(idx, wk.id, slot, cancel, o, r)
 }
 

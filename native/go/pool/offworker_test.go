@@ -62,8 +62,8 @@ func TestSleepsOverlapOnOneWorker(t *testing.T) {
 	for _, i := range idxs {
 		r := h.result(i)
 		wantResult(t, "sleep", r, StatusOK, "")
-		if r.Worker != 0 {
-			t.Errorf("slot %d: worker %d, want the worker that handed it off (0)", i, r.Worker)
+		if r.Worker != NoWorker {
+			t.Errorf("slot %d: worker %d, want NoWorker (the intake started it)", i, r.Worker)
 		}
 		if time.Duration(r.ExecNs) < us*time.Microsecond {
 			t.Errorf("slot %d: exec_ns %v < the sleep", i, time.Duration(r.ExecNs))
@@ -159,7 +159,7 @@ func TestOffWorkerBoundRunsExtraOnWorker(t *testing.T) {
 	h.p.off.limit = 2
 	idxs := h.sleeps(h.seg(0, 64), 3, 60_000_000)
 	// Two off the worker, the third on it: tasks 0 and 1 took their tokens
-	// before the one worker started task 2.
+	// in Submit (intake.go), task 2 found none and queued for the worker.
 	h.untilRunning(3)
 	if got := h.p.off.running.Load(); got != 2 {
 		t.Errorf("off-worker waits %d, want the bound 2", got)

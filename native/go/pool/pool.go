@@ -2,34 +2,42 @@ package pool
 
 // Pool: W worker goroutines over one control region and a segment table.
 //
-// Owns: the local task queue (mu), the workers, the off-worker waits
+// Owns: the local task queues (mu): q for the workers and waitQ for the
+// intake (intake.go), the workers, the intake, the off-worker waits
 // (offworker.go) and their cancel watcher (watch.go), the completer, the
 // segment table, the fault settings. Borrows: the control region and the
 // segments' memory (JS memory, never freed here).
 //
 // Invariants:
-//   - Every slot index taken from the submit ring is completed exactly once
-//     (by a worker, or by Close if still queued), so at most N entries are
-//     outstanding in the complete ring.
+//   - Every slot index taken from the submit ring is on exactly one of q and
+//     waitQ, then completed exactly once (by a worker, the intake, an
+//     off-worker wait, or by Close if still queued), so at most N entries
+//     are outstanding in the complete ring.
 //   - After Close returns 0 no goroutine of the pool touches the control
-//     region or a segment again, nor calls notify: workers are idle or gone
-//     and no off-worker wait is left (busy == 0 counts both, and closed
-//     stops workers taking work), Submit refuses under mu, and Wait checks
-//     `released` under life before it reads the ring.
+//     region or a segment again, nor calls notify: workers and the intake
+//     are idle or gone and no off-worker wait is left (busy == 0 counts all
+//     three, and closed stops workers and the intake taking work), Submit
+//     refuses under mu, and Wait checks `released` under life before it
+//     reads the ring.
 //
 // Protocol:
-//  1. New validates the header and starts W workers (blocked on cond).
+//  1. New validates the header and starts W workers (blocked on cond) and
+//     the intake (blocked on intakeCond).
 //  2. Submit copies indices out of the submit ring under mu, skipping
-//     idx >= N, queues them and signals up to `accepted` idle workers.
-//  3. Workers execute and publish in groups (worker.go, group.go,
-//     complete.go).
+//     idx >= N. A task of a waiting kind that gets an off-worker token goes
+//     on waitQ (intake.go step 1), any other on q. It signals up to the
+//     number queued on q idle workers, and the intake if it queued on
+//     waitQ and the intake is parked.
+//  3. Workers and the intake execute and publish in groups (worker.go,
+//     intake.go, group.go, complete.go).
 //  4. Close: under mu mark closed (and set closing for handlers), close the
-//     shutdown channel, take the queued indices, wake all workers; complete
-//     the taken indices ABORTED and publish them as one group; workers
-//     publish their pending groups before they stop counting as busy, and
-//     off-worker waits their results; wait up to the timeout for
-//     busy == 0; if 0, mark released. Returns busy: workers and off-worker
-//     waits still running.
+//     shutdown channel, take the indices queued on q and waitQ, wake all
+//     workers and the intake; give back the tokens of those from waitQ;
+//     complete the taken indices ABORTED and publish them as one group;
+//     workers and the intake publish their pending groups before they stop
+//     counting as busy, and off-worker waits their results; wait up to the
+//     timeout for busy == 0; if 0, mark released. Returns busy: workers,
+//     the intake and off-worker waits still running.
 //
 // Alternatives rejected: a channel per task (a lock per task, see queue.go);
 // spinning idle workers (burns one of the two cores Node also needs).
@@ -58,9 +66,12 @@ type Pool struct {
 
 	mu           sync.Mutex // guards the fields below
 	cond         sync.Cond  // idle workers wait here (L = &mu)
-	q            taskQueue
-	idle         int // workers parked on cond
-	busy         int // workers running a grab, off-worker waits, and Close while it aborts
+	q            taskQueue  // tasks for the workers
+	waitQ        taskQueue  // waiting tasks holding a token, for the intake (intake.go)
+	intakeCond   sync.Cond  // the idle intake waits here (L = &mu)
+	intakeIdle   bool       // the intake is parked on intakeCond and not yet signalled
+	idle         int        // workers parked on cond
+	busy         int        // workers and the intake running a grab, off-worker waits, and Close while it aborts
 	closed       bool
 	submitted    uint64
 	quiesced     chan struct{} // closed once closed && busy == 0
@@ -72,7 +83,7 @@ type Pool struct {
 	life     sync.RWMutex // Wait holds it for reading around ring reads
 	released bool         // set when Close returned 0
 
-	counters []workerCounters // one per worker, plus one for Close's aborts
+	counters []workerCounters // one per worker, then closeCounters and intakeCounters
 	off      offWaits         // waiting kinds off the worker (offworker.go)
 	watch    cancelWatch      // polls the cancel words of off-worker waits (watch.go)
 }
@@ -93,12 +104,14 @@ func New(ctrl []byte, workers int) (*Pool, error) {
 		workers:  workers,
 		groupAge: flushAfter,
 		q:        newTaskQueue(int(r.n)),
+		waitQ:    newTaskQueue(int(r.n)),
 		quiesced: make(chan struct{}),
 		shutdown: make(chan struct{}),
-		counters: make([]workerCounters, workers+1),
+		counters: make([]workerCounters, workers+extraCounters),
 		off:      offWaits{limit: maxOffWaits},
 	}
 	p.cond.L = &p.mu
+	p.intakeCond.L = &p.mu
 	p.watch.shutdown = p.shutdown
 	seed := rand.Uint64()
 	for i := 0; i < workers; i++ {
@@ -113,8 +126,16 @@ func New(ctrl []byte, workers int) (*Pool, error) {
 		}
 		go wk.loop()
 	}
+	p.startIntake(seed)
 	return p, nil
 }
+
+// Counters after the W workers' own (p.counters[p.workers+i]).
+const (
+	closeCounters  = iota // tasks Close aborts unrun
+	intakeCounters        // tasks the intake starts (intake.go)
+	extraCounters         // how many
+)
 
 // Ring returns the pool's control region view.
 func (p *Pool) Ring() *Ring { return p.ring }
@@ -165,22 +186,34 @@ func (p *Pool) Submit(start, count uint32) (int, error) {
 		p.mu.Unlock()
 		return 0, ErrClosed
 	}
-	accepted := 0
+	accepted, waiting := 0, 0
 	for i := uint32(0); i < count; i++ {
 		idx := p.ring.submitEntry(start + i)
 		if idx >= p.ring.n { // bounds check: skipped, not counted
 			continue
 		}
-		p.q.push(idx)
+		if p.toIntake(idx) { // holds a token now (intake.go step 1)
+			p.waitQ.push(idx)
+			waiting++
+		} else {
+			p.q.push(idx)
+		}
 		accepted++
 	}
 	p.submitted += uint64(accepted)
-	wake := min(accepted, p.idle)
+	wake := min(accepted-waiting, p.idle)
+	wakeIntake := waiting > 0 && p.intakeIdle
+	if wakeIntake {
+		p.intakeIdle = false // one Signal per park
+	}
 	p.mu.Unlock()
 	// Signal outside mu so woken workers don't collide with us on it. Each
 	// Signal wakes a distinct parked worker, so none is woken twice.
 	for i := 0; i < wake; i++ {
 		p.cond.Signal()
+	}
+	if wakeIntake {
+		p.intakeCond.Signal()
 	}
 	return accepted, nil
 }
@@ -239,8 +272,9 @@ func (p *Pool) checkQuiescedLocked() {
 }
 
 // Close closes the pool (see the protocol above) and returns the number of
-// workers still running a handler, plus off-worker waits still running,
-// after timeout. Calling it again waits again.
+// workers still running a handler, plus the intake if it still holds a
+// grab, plus off-worker waits still running, after timeout. Calling it
+// again waits again.
 func (p *Pool) Close(timeout time.Duration) (int, error) {
 	if timeout < 0 {
 		return 0, ErrBadArg
@@ -253,13 +287,19 @@ func (p *Pool) Close(timeout time.Duration) (int, error) {
 		p.closing.Store(true)
 		close(p.shutdown)
 		drained = p.q.popInto(nil, p.q.len())
+		waiting := p.waitQ.len()
+		drained = p.waitQ.popInto(drained, waiting)
+		for range waiting {
+			p.off.give() // Submit took one for each (intake.go step 1)
+		}
 		p.busy++ // Close itself, while it completes the drained tasks
 		p.cond.Broadcast()
+		p.intakeCond.Broadcast()
 	}
 	p.mu.Unlock()
 
 	if first {
-		c := &p.counters[p.workers]
+		c := &p.counters[p.workers+closeCounters]
 		for _, idx := range drained {
 			slot := p.ring.Slot(idx)
 			bump(&c.started)

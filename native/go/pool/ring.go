@@ -167,6 +167,13 @@ func (r *Ring) Slot(idx uint32) []byte {
 	return r.mem[off : off+SlotSize : off+SlotSize]
 }
 
+// slotKind reads slot idx's kind id; idx must be < N. A plain load, ordered
+// by the submit call as DecodeDesc's are. The intake routing (intake.go)
+// reads it in Submit; the task's executor decodes the slot again.
+func (r *Ring) slotKind(idx uint32) uint16 {
+	return le.Uint16(r.mem[r.slots+idx*SlotSize+slKind:])
+}
+
 // cancelWord is slot idx's cancel word, for atomic loads.
 func (r *Ring) cancelWord(idx uint32) *uint32 {
 	return r.word(r.slots + idx*SlotSize + slCancel)

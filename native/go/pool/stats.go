@@ -5,9 +5,11 @@ package pool
 //
 // Each worker owns one workerCounters (single writer, padded to its own cache
 // line), so counting costs no shared atomic read-modify-write on the task
-// path. A task handed off (offworker.go) is started on its worker's counters
-// and completed on the pool's shared off-worker counters (atomic adds), so
-// it counts as running while it waits. Stats sums them all. Derived values: queued = submitted - started,
+// path. Close and the intake (intake.go) have one each too, after the
+// workers'. A task handed off (offworker.go) is started on its worker's (or
+// the intake's) counters and completed on the pool's shared off-worker
+// counters (atomic adds), so it counts as running while it waits. Stats sums
+// them all. Derived values: queued = submitted - started,
 // running = started - completed. Read order (completed, then started, then
 // submitted) keeps both differences non-negative, since each counter only
 // grows and completed <= started <= submitted at every instant.

@@ -21,12 +21,14 @@ package pool
 // busy with results pending (queue non-empty, pool open) takes the next
 // grab in the same hold of the mutex.
 //
-// Execute (per task):
+// Execute (per task; the intake runs the same steps for the waiting tasks
+// Submit routes to it, intake.go):
 //  1. If the slot's cancel word is set (or the pool is closing): ABORTED
 //     without running.
 //  2. Decode the descriptor. A task of a waiting kind (kinds.go) takes an
-//     off-worker token if one is free (offworker.go); otherwise, if the
-//     task may run long (mayRunLong), publish the pending group first
+//     off-worker token if one is free (offworker.go), unless it holds one
+//     already (the intake's tasks: Submit took it, intake.go); otherwise, if
+//     the task may run long (mayRunLong), publish the pending group first
 //     (rule 3). A task that goes off the worker does not run long here.
 //  3. Fault injection (faults.go): INJECTED, or an injected hang.
 //  4. Bounds-check the descriptor under the segment read lock, look up the
@@ -34,9 +36,11 @@ package pool
 //     their input under the lock. What remains is a rest: the wait (hang,
 //     spin, sleep) and the injected delay (step 5).
 //  5. With a token and a rest that waits: hand the task off (its goroutine
-//     runs the rest and publishes the task as a group of one) and go on
-//     with the next task. Otherwise release the segment lock if the rest
-//     waits, and run the rest here.
+//     runs the rest, publishes the task as a group of one and gives the
+//     token back) and go on with the next task. Otherwise give the token
+//     back, if any (execute's deferred call does so on every other way out:
+//     step 1's abort, a panic), release the segment lock if the rest waits,
+//     and run the rest here.
 //  6. Write status/out_len/exec_ns/worker (msg was written in 1-5), add the
 //     slot to the pending group, and publish the group if it is due: full,
 //     or its oldest result is flushAfter old (rules 4-5, complete.go).
@@ -71,8 +75,8 @@ const maxGrab = 32
 // delay factor cannot overflow time.Duration; a day is "forever" in tests.
 const maxInjectedDelay = float64(24 * time.Hour)
 
-// NoWorker is the worker field of a task that no worker ran (aborted by
-// close while still queued).
+// NoWorker is the worker field of a task that no worker ran: aborted by
+// close while still queued, or started by the intake (intake.go).
 const NoWorker = 0xFFFFFFFF
 
 var msgBadDescriptor = []byte("descriptor failed the bounds checks")
@@ -83,7 +87,7 @@ func grabCount(queued, workers int) int {
 
 type worker struct {
 	p     *Pool
-	id    uint32
+	id    uint32 // the index written in results; NoWorker for the intake
 	wait  *waiter
 	rng   *rand.Rand
 	c     *workerCounters
@@ -91,9 +95,18 @@ type worker struct {
 
 	segsHeld bool          // holding p.segs.mu for reading
 	clock    time.Duration // mono() at the end of the previous task in this grab
+	token    bool          // holds an off-worker token for the task in execute
 
 	group pendingGroup // results written, not yet published (group.go)
 	low   bool         // the previous grab left < lowWater queued (rule 2)
+}
+
+// giveToken gives back the off-worker token the worker holds, if any.
+func (wk *worker) giveToken() {
+	if wk.token {
+		wk.p.off.give()
+		wk.token = false
+	}
 }
 
 func (wk *worker) lockSegs() {
@@ -182,6 +195,8 @@ func (wk *worker) execute(idx uint32) {
 			bump(&wk.c.completed)
 			wk.group.push(idx, mono())
 		}
+		// A token not handed off goes back on every way out (step 5).
+		wk.giveToken()
 	}()
 	st, outLen, execNs, off := wk.run(idx, slot, cancel)
 	if off {
@@ -218,7 +233,13 @@ func (wk *worker) run(idx uint32, slot []byte, cancel *uint32) (st Status, outLe
 	d := DecodeDesc(slot)
 	f := wk.p.faults.Load()
 	k := lookupKind(d.Kind)
-	off = k != nil && k.waits && wk.p.off.take()
+	waits := k != nil && k.waits
+	if waits && !wk.token {
+		wk.token = wk.p.off.take()
+	}
+	// Without waits, a token the intake holds (JS rewrote the kind after
+	// submit: intake.go) is given back below and the task runs here.
+	off = waits && wk.token
 	if !off && wk.group.len() > 0 && mayRunLong(d, f != nil) {
 		wk.flush() // rule 3: a quick result never waits behind a slow one
 	}
@@ -240,14 +261,12 @@ func (wk *worker) run(idx uint32, slot []byte, cancel *uint32) (st Status, outLe
 			r.delay = f.DelayFactor
 		}
 	}
-	if off {
-		if r.waits() {
-			wk.handOff(idx, slot, cancel, o, r)
-			wk.clock = mono() // the hand-off is not the next task's time
-			return 0, 0, 0, true
-		}
-		wk.p.off.give() // nothing to wait for (INJECTED, BAD_INPUT, ...)
+	if off && r.waits() {
+		wk.handOff(idx, slot, cancel, o, r)
+		wk.clock = mono() // the hand-off is not the next task's time
+		return 0, 0, 0, true
 	}
+	wk.giveToken() // nothing to wait for (INJECTED, BAD_INPUT, ...), or not off
 	if r.waits() {
 		wk.unlockSegs() // never wait holding the segment lock
 		o, wk.clock = r.finish(o, slot, wk.wait, cancel)
