@@ -30,6 +30,8 @@ export interface CrossfairErrorDetails {
   pool?: string;
   runtime?: string;
   kind?: string;
+  /** Attempts the task had (more than 1 after retries). */
+  attempts?: number;
   /** Underlying errors, e.g. every failed load attempt. */
   causes?: unknown[];
 }
@@ -39,6 +41,7 @@ export class CrossfairError extends Error {
   readonly pool?: string;
   readonly runtime?: string;
   readonly kind?: string;
+  readonly attempts?: number;
 
   constructor(code: ErrorCode, message: string, details: CrossfairErrorDetails = {}) {
     super(message, details.causes ? { cause: details.causes } : undefined);
@@ -47,6 +50,7 @@ export class CrossfairError extends Error {
     if (details.pool !== undefined) this.pool = details.pool;
     if (details.runtime !== undefined) this.runtime = details.runtime;
     if (details.kind !== undefined) this.kind = details.kind;
+    if (details.attempts !== undefined) this.attempts = details.attempts;
   }
 }
 

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { CrossfairError } from './errors.js';
 import type { ClassOptions, PolicyName, PoolOptions, Runtime, SchedulerOptions, Transport } from './types.js';
+import { DEFAULT_BREAKER, type BreakerConfig } from './policy/breaker.js';
 
 export interface PoolConfig {
   name: string;
@@ -14,6 +15,8 @@ export interface PoolConfig {
   /** Bounds on this pool's part of the work (policy/pool-shares.ts); 0 and 1 when unset. */
   minShare: number;
   maxShare: number;
+  /** createScheduler fails if this pool cannot be loaded (else it is 'down'). */
+  required: boolean;
   runtime: Runtime;
   transport: Transport;
   workers: number;
@@ -47,7 +50,19 @@ export interface SchedulerConfig {
   /** Fraction of each pool's credit kept for classes with a latency budget (pool.ts). */
   headroom: number;
   batching: 'adaptive' | 'immediate';
+  breaker: BreakerConfig;
+  retry: RetryConfig;
+  stuckGraceMs: number;
 }
+
+export interface RetryConfig {
+  maxAttempts: number;
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryConfig = { maxAttempts: 3, baseMs: 10, maxMs: 1000 };
+export const DEFAULT_STUCK_GRACE_MS = 1000;
 
 /** Slots per pool ring: 4096 x 256 B = 1 MiB of control region, and enough
  *  in flight to amortise a boundary call over thousands of tiny tasks. */
@@ -107,7 +122,7 @@ function pool(name: string, raw: unknown): PoolConfig {
   const path = `pools.${name}`;
   if (!isPlainObject(raw)) bad(path, 'must be a plain object');
   const o = raw as Partial<PoolOptions> & Record<string, unknown>;
-  checkKeys(path, o, ['runtime', 'workers', 'maxInFlight', 'transport', 'library', 'ringSlots', 'arenaBytes', 'ratePerSec', 'minShare', 'maxShare']);
+  checkKeys(path, o, ['runtime', 'workers', 'maxInFlight', 'transport', 'library', 'ringSlots', 'arenaBytes', 'ratePerSec', 'minShare', 'maxShare', 'required']);
   if (o.runtime !== 'rust' && o.runtime !== 'go') bad(`${path}.runtime`, `must be 'rust' or 'go', got ${String(o.runtime)}`);
   const runtime = o.runtime;
   const transport = o.transport ?? (runtime === 'rust' ? 'napi' : 'shim');
@@ -129,7 +144,8 @@ function pool(name: string, raw: unknown): PoolConfig {
   const minShare = o.minShare === undefined ? 0 : num(`${path}.minShare`, o.minShare, 0, 1);
   const maxShare = o.maxShare === undefined ? 1 : num(`${path}.maxShare`, o.maxShare, 0.001, 1);
   if (minShare > maxShare) bad(`${path}.minShare`, `must be at most maxShare (${maxShare}), got ${minShare}`);
-  const cfg: PoolConfig = { name, runtime, transport, workers, maxInFlight, ringSlots, arenaBytes, minShare, maxShare };
+  if (o.required !== undefined && typeof o.required !== 'boolean') bad(`${path}.required`, 'must be a boolean');
+  const cfg: PoolConfig = { name, runtime, transport, workers, maxInFlight, ringSlots, arenaBytes, minShare, maxShare, required: o.required ?? false };
   if (o.library !== undefined) cfg.library = o.library;
   if (ratePerSec !== undefined) cfg.ratePerSec = ratePerSec;
   return cfg;
@@ -157,7 +173,7 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
   if (raw === undefined) raw = {};
   if (!isPlainObject(raw)) bad('options', 'must be a plain object');
   const o = raw as SchedulerOptions & Record<string, unknown>;
-  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit', 'headroom', 'batching']);
+  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit', 'headroom', 'batching', 'breaker', 'retry', 'stuckGraceMs']);
   const pools = names('pools', o.pools ?? { rust: { runtime: 'rust' }, go: { runtime: 'go' } }).map(([n, v]) => pool(n, v));
   const classes = names('classes', o.classes ?? { default: { weight: 1 } }).map(([n, v]) => klass(n, v));
   const policy = o.policy ?? 'fair';
@@ -188,6 +204,9 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
     goMemoryLimit,
     headroom: o.headroom === undefined ? DEFAULT_HEADROOM : num('headroom', o.headroom, 0, 0.9),
     batching: batchingOption(o.batching),
+    breaker: breakerOption(o.breaker),
+    retry: retryOption(o.retry),
+    stuckGraceMs: o.stuckGraceMs === undefined ? DEFAULT_STUCK_GRACE_MS : num('stuckGraceMs', o.stuckGraceMs, 1, 3.6e6),
   };
 }
 
@@ -195,6 +214,30 @@ function batchingOption(v: unknown): 'adaptive' | 'immediate' {
   if (v === undefined) return 'adaptive';
   if (v !== 'adaptive' && v !== 'immediate') bad('batching', `must be 'adaptive' or 'immediate', got ${String(v)}`);
   return v;
+}
+
+function breakerOption(v: unknown): BreakerConfig {
+  if (v === undefined) return { ...DEFAULT_BREAKER };
+  if (!isPlainObject(v)) bad('breaker', 'must be a plain object');
+  checkKeys('breaker', v, ['errorRate', 'minCalls', 'windowMs', 'openMs', 'probes']);
+  const d = DEFAULT_BREAKER;
+  return {
+    errorRate: v.errorRate === undefined ? d.errorRate : num('breaker.errorRate', v.errorRate, 0.001, 1),
+    minCalls: v.minCalls === undefined ? d.minCalls : int('breaker.minCalls', v.minCalls, 1, 1e6),
+    windowMs: v.windowMs === undefined ? d.windowMs : num('breaker.windowMs', v.windowMs, 10, 3.6e6),
+    openMs: v.openMs === undefined ? d.openMs : num('breaker.openMs', v.openMs, 1, 3.6e6),
+    probes: v.probes === undefined ? d.probes : int('breaker.probes', v.probes, 1, 1000),
+  };
+}
+
+function retryOption(v: unknown): RetryConfig {
+  if (v === undefined) return { ...DEFAULT_RETRY };
+  if (!isPlainObject(v)) bad('retry', 'must be a plain object');
+  checkKeys('retry', v, ['maxAttempts', 'baseMs', 'maxMs']);
+  const d = DEFAULT_RETRY;
+  const baseMs = v.baseMs === undefined ? d.baseMs : num('retry.baseMs', v.baseMs, 0, 3.6e6);
+  const maxMs = v.maxMs === undefined ? Math.max(d.maxMs, baseMs) : num('retry.maxMs', v.maxMs, baseMs, 3.6e6);
+  return { maxAttempts: v.maxAttempts === undefined ? d.maxAttempts : int('retry.maxAttempts', v.maxAttempts, 1, 100), baseMs, maxMs };
 }
 
 export { isPlainObject, FORBIDDEN_KEYS };

@@ -41,6 +41,7 @@ import { crossingUs, type PredictView } from './policy/predict.js';
 import { BusyMeter } from './stats.js';
 import { TokenBucket, defaultBurst } from './policy/token-bucket.js';
 import { Batcher } from './policy/batcher.js';
+import { Breaker, DEFAULT_BREAKER } from './policy/breaker.js';
 
 /** Work queued per worker inside a pool, beyond the task it runs: long
  *  enough to cover a wake-up and a batch crossing (~50-100 µs measured, see
@@ -98,6 +99,10 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   credit: number;
   /** Fraction of credit kept for urgent tasks (header); 0 = none. */
   headroom = 0;
+  /** The pool's circuit breaker (policy/breaker.ts); the scheduler replaces it with a configured one. */
+  breaker = new Breaker(DEFAULT_BREAKER);
+  /** Workers holding a task cancelled longer ago than the stuck grace period (the scheduler counts them). */
+  stuck = 0;
   /** Adaptive batching (header); null = every flush crosses at once. */
   batcher: Batcher | null = new Batcher();
   /** A staged task is urgent: the batch crosses now. */
@@ -161,14 +166,19 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   }
 
   get hasCredit(): boolean {
-    return this.ring.inFlight - this.cheapInFlight < this.credit && this.ring.inFlight < this.maxInFlight && this.paced();
+    return this.ring.inFlight - this.cheapInFlight < this.credit && this.ring.inFlight < this.maxInFlight && this.paced() && this.admits();
+  }
+
+  /** The breaker lets a task through (closed, or a probe while half-open). */
+  admits(): boolean {
+    return this.breaker.state === 'closed' || this.breaker.allows(performance.now());
   }
 
   /** Credit for a task of `kind`: cheap waits are bounded by maxInFlight only; only urgent tasks use the headroom (header). */
   hasCreditFor(kind: string, urgent: boolean): boolean {
-    if (this.model.waitsCheaply(kind)) return this.ring.inFlight < this.maxInFlight && this.paced();
+    if (this.model.waitsCheaply(kind)) return this.ring.inFlight < this.maxInFlight && this.paced() && this.admits();
     if (urgent || this.headroom === 0) return this.hasCredit;
-    return this.ring.inFlight - this.cheapInFlight < this.credit - reserveFor(this.credit, this.headroom) && this.ring.inFlight < this.maxInFlight && this.paced();
+    return this.ring.inFlight - this.cheapInFlight < this.credit - reserveFor(this.credit, this.headroom) && this.ring.inFlight < this.maxInFlight && this.paced() && this.admits();
   }
 
   /** The pool's ratePerSec allows a dispatch now (always, when unpaced). */
@@ -190,6 +200,7 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     t.cheap = this.model.waitsCheaply(t.kind);
     if (t.cheap) this.cheapInFlight++;
     if (t.urgent) this.urgentStaged = true;
+    this.breaker.dispatched();
     return true;
   }
 
@@ -255,8 +266,11 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
       batchTarget: this.batcher?.target ?? 1,
       wakeups: this.wakeups,
       utilization: this.busy.utilization(now, this.workers),
-      breaker: 'closed',
-      healthy: true,
+      breaker: this.breaker.state,
+      breakerOpened: this.breaker.opened,
+      health: this.breaker.health(now, this.stuck),
+      healthy: this.breaker.health(now, this.stuck) === 'healthy',
+      stuck: this.stuck,
     };
   }
 

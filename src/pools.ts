@@ -22,6 +22,8 @@ import type { Completion } from './transport/ring.js';
 
 export interface OpenedPools<T extends PoolTask> {
   pools: NativePool<T>[];
+  /** Pools that could not be loaded and were not required (graceful degradation). */
+  down: { cfg: PoolConfig; error: CrossfairError }[];
   /** Threads of the ffi transport, when a pool uses it. */
   ffiThreads?: Piscina;
 }
@@ -43,7 +45,22 @@ function prepareGoEnvironment(cfg: SchedulerConfig): void {
   installSignalGuard();
 }
 
+/**
+ * Loads the runtimes and opens every pool. A pool that cannot be loaded
+ * (library missing, wrong ABI version, a failed open) is left out and
+ * reported in `down`, unless its options say `required`: then, or when no
+ * pool at all could be opened, this throws the pool's error.
+ */
 export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle: Settle<T>, drained: () => void): Promise<OpenedPools<T>> {
+  const down: OpenedPools<T>['down'] = [];
+  const failed = new Map<PoolConfig, CrossfairError>();
+  const fail = (list: PoolConfig[], e: unknown): void => {
+    for (const p of list) {
+      const err = poolError(p, e);
+      if (p.required) throw err;
+      failed.set(p, err);
+    }
+  };
   const go = cfg.pools.filter((p) => p.runtime === 'go');
   let goLib: string | undefined;
   let shimKinds: Map<string, number> | undefined;
@@ -51,27 +68,46 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
   let ffiThreads: Piscina | undefined;
   if (go.length > 0) {
     prepareGoEnvironment(cfg);
-    goLib = goLibraryPath(go.find((p) => p.library)?.library);
-    if (go.some((p) => p.transport === 'shim')) shimKinds = parseKindList(loadGoThroughShim(goLib).kinds);
-    const ffiPools = go.filter((p) => p.transport === 'ffi').length;
-    if (ffiPools > 0) {
-      openOnMainThread(goLib);
-      // One thread per pool for its blocking cf_wait, one for ordered calls.
-      ffiThreads = createFfiThreads(ffiPools + 1);
-      const info = await ffiLibraryInfo(ffiThreads, goLib);
-      if (info.abiVersion !== ABI_VERSION) {
-        await ffiThreads.destroy();
-        throw new CrossfairError('E_ABI_MISMATCH', `library at ${goLib} speaks ABI ${info.abiVersion}, this crossfair expects ${ABI_VERSION}`);
+    const shimPools = go.filter((p) => p.transport === 'shim');
+    const ffiPools = go.filter((p) => p.transport === 'ffi');
+    try {
+      goLib = goLibraryPath(go.find((p) => p.library)?.library);
+      if (shimPools.length > 0) shimKinds = parseKindList(loadGoThroughShim(goLib).kinds);
+    } catch (e) {
+      fail(goLib === undefined ? go : shimPools, e);
+    }
+    if (ffiPools.length > 0 && goLib !== undefined) {
+      try {
+        openOnMainThread(goLib);
+        // One thread per pool for its blocking cf_wait, one for ordered calls.
+        ffiThreads = createFfiThreads(ffiPools.length + 1);
+        const info = await ffiLibraryInfo(ffiThreads, goLib);
+        if (info.abiVersion !== ABI_VERSION) {
+          throw new CrossfairError('E_ABI_MISMATCH', `library at ${goLib} speaks ABI ${info.abiVersion}, this crossfair expects ${ABI_VERSION}`);
+        }
+        ffiKinds = parseKindList(info.kinds);
+      } catch (e) {
+        await ffiThreads?.destroy();
+        ffiThreads = undefined;
+        fail(ffiPools, e);
       }
-      ffiKinds = parseKindList(info.kinds);
     }
   }
-  const rust = cfg.pools.some((p) => p.runtime === 'rust') ? loadRustAddon() : undefined;
+  const rustPools = cfg.pools.filter((p) => p.runtime === 'rust');
+  let rust: ReturnType<typeof loadRustAddon> | undefined;
+  if (rustPools.length > 0) {
+    try {
+      rust = loadRustAddon();
+    } catch (e) {
+      fail(rustPools, e);
+    }
+  }
 
   const pools: NativePool<T>[] = [];
   const models: PoolModel[] = [];
   try {
     for (const p of cfg.pools) {
+      if (failed.has(p)) continue;
       const kinds = p.runtime === 'rust' ? parseKindList(rust!.kinds()) : p.transport === 'ffi' ? ffiKinds! : shimKinds!;
       const pool = new NativePool<T>(p, kinds, settle, drained, models);
       const ctrl = pool.ring.controlView;
@@ -82,22 +118,26 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
         else backend = new (loadGoThroughShim(goLib!).shim.GoPool)(ctrl, p.workers, pool.wake);
         await pool.attach(backend);
       } catch (e) {
-        throw poolError(p, e);
+        models.splice(models.indexOf(pool.model), 1);
+        fail([p], e);
+        continue;
       }
       pools.push(pool);
     }
+    if (pools.length === 0) throw failed.values().next().value ?? new CrossfairError('E_POOL_UNAVAILABLE', 'no pool could be opened');
   } catch (e) {
     await Promise.allSettled(pools.map((p) => p.close(1000)));
     await ffiThreads?.destroy();
     throw e;
   }
-  const out: OpenedPools<T> = { pools };
+  for (const [p, error] of failed) down.push({ cfg: p, error });
+  const out: OpenedPools<T> = { pools, down };
   if (ffiThreads) out.ffiThreads = ffiThreads;
   return out;
 }
 
 function poolError(p: PoolConfig, e: unknown): CrossfairError {
-  const err = fromNativeError(e, 'E_POOL_UNAVAILABLE', { pool: p.name, runtime: p.runtime });
+  const err = e instanceof CrossfairError ? new CrossfairError(e.code, e.message, { pool: p.name, runtime: p.runtime, causes: [e] }) : fromNativeError(e, 'E_POOL_UNAVAILABLE', { pool: p.name, runtime: p.runtime });
   err.message = `pool ${p.name} (${p.runtime}/${p.transport}): ${err.message}`;
   return err;
 }

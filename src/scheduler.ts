@@ -16,6 +16,13 @@
  *    a late completion is ignored: a task is settled exactly once.
  * 5. close(): refuse new tasks, wait for the rest up to a deadline, cancel
  *    what remains, close the pools.
+ * 6. Resilience (resilience.ts, policy/breaker.ts): every outcome feeds its
+ *    pool's breaker; a pool whose breaker is open takes no task, and a task
+ *    no pool can take because every candidate is open fails with
+ *    E_POOL_UNAVAILABLE; an idempotent task the runtime failed waits a
+ *    backoff (counted as queued) and is queued again, preferring another
+ *    pool; a cancelled running task that does not come back marks its
+ *    worker stuck. 'breaker' and 'health' events report the changes.
  *
  * Invariant, checked by the tests after every scenario:
  *   submitted = completed + failed + cancelled + queued + inFlight
@@ -31,6 +38,8 @@ import { placeByPrediction, type PredictTask } from './policy/predict.js';
 import { Limits } from './policy/limits.js';
 import { leastLoaded, roundRobin } from './policy/placement.js';
 import { PoolShares } from './policy/pool-shares.js';
+import { Breaker } from './policy/breaker.js';
+import { RUNTIME_FAILURES, StuckWatch, backoffMs } from './resilience.js';
 import { NativePool, type PoolTask } from './pool.js';
 import { openPools } from './pools.js';
 import { registerMetrics } from './metrics.js';
@@ -39,11 +48,14 @@ import { STATUS } from './transport/layout.js';
 import type { Completion, Staged } from './transport/ring.js';
 import type { ClassConfig, SchedulerConfig } from './options.js';
 import type { Piscina } from 'piscina';
-import type { ClassStats, CloseOptions, Faults, PolicyName, Scheduler, SchedulerStats, Task, TaskResult, Totals } from './types.js';
+import type { ClassStats, CloseOptions, Faults, PolicyName, PoolHealth, PoolStats, Scheduler, SchedulerStats, Task, TaskResult, Totals } from './types.js';
+import type { PoolConfig } from './options.js';
 
 const QUEUED = 0;
 const IN_FLIGHT = 1;
 const DONE = 2;
+/** Waiting out a retry backoff: counted as queued, not in the queue. */
+const BACKOFF = 3;
 
 class ClassState {
   readonly limits: Limits;
@@ -78,6 +90,10 @@ class Job implements PoolTask {
   onAbort: (() => void) | undefined = undefined;
   /** Cost charged at dispatch (fair queue and pool backlog), µs. */
   estimateUs = 0;
+  attempts = 1;
+  /** Index of the pool the last attempt failed on (placement prefers another), or -1. */
+  avoid = -1;
+  retryTimer: NodeJS.Timeout | undefined = undefined;
   readonly staged: Staged;
   /** The task as placement sees it. */
   readonly predict: PredictTask;
@@ -89,7 +105,8 @@ class Job implements PoolTask {
     readonly cls: ClassState,
     /** Index of the pinned pool, or -1. */
     readonly pin: number,
-    readonly enqueuedAt: number,
+    /** When it was queued (again, after a retry's backoff). */
+    public enqueuedAt: number,
     readonly resolve: (r: TaskResult) => void,
     readonly reject: (e: CrossfairError) => void,
   ) {
@@ -144,7 +161,13 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private pools: NativePool<Job>[] = [];
   private ffiThreads: Piscina | undefined;
   private readonly ctx: TaskContext;
-  private readonly totals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, rejected: 0, queued: 0, inFlight: 0 };
+  private readonly totals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, rejected: 0, queued: 0, inFlight: 0, retries: 0 };
+  /** Tasks waiting out a retry backoff. */
+  private readonly backingOff = new Set<Job>();
+  private readonly stuck: StuckWatch<Job>;
+  private readonly health = new Map<NativePool<Job>, PoolHealth>();
+  /** Pools that could not be loaded (options did not require them): 'down' for good. */
+  private down: { cfg: PoolConfig; error: CrossfairError }[] = [];
   private flushScheduled = false;
   private paceTimer: NodeJS.Timeout | undefined;
   private rrPrevious = -1;
@@ -169,6 +192,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     this.policy = cfg.policy;
     this.queue = this.makeQueue(cfg.policy);
     this.ctx = { kinds: new Set(), classes: new Set(this.classes.keys()), pools: new Map(), maxPayloadBytes: cfg.maxPayloadBytes, defaultClass: cfg.classes[0]!.name };
+    this.stuck = new StuckWatch<Job>(cfg.stuckGraceMs, (p) => this.checkHealth(p as NativePool<Job>));
   }
 
   static async create(cfg: SchedulerConfig, registry?: Registry): Promise<CrossfairScheduler> {
@@ -176,10 +200,22 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     const opened = await openPools<Job>(cfg, (job, c, pool) => s.settle(job, c, pool), () => s.flush());
     s.pools = opened.pools;
     s.ffiThreads = opened.ffiThreads;
+    s.down = opened.down;
+    for (const d of s.down) {
+      process.emitWarning(`crossfair: pool ${d.cfg.name} (${d.cfg.runtime}) is down and the scheduler serves without it: ${d.error.message}`, { code: 'CROSSFAIR_POOL_DOWN' });
+    }
+    for (const p of s.pools) {
+      p.breaker = new Breaker(cfg.breaker, (from, to, reason) => {
+        s.emit('breaker', { pool: p.name, runtime: p.runtime, from, to, reason });
+        s.checkHealth(p);
+      });
+      s.health.set(p, 'healthy');
+    }
     if (cfg.classes.some((c) => c.latencyBudgetMs !== undefined)) for (const p of s.pools) p.headroom = cfg.headroom;
     if (cfg.batching === 'immediate') for (const p of s.pools) p.batcher = null;
     if (cfg.pools.some((p) => p.minShare > 0 || p.maxShare < 1)) s.shares = new PoolShares(cfg.pools, performance.now());
     const kinds = new Set<string>();
+    for (const d of s.down) (s.ctx.pools as Map<string, ReadonlyMap<string, number>>).set(d.cfg.name, new Map());
     for (const p of s.pools) {
       (s.ctx.pools as Map<string, ReadonlyMap<string, number>>).set(p.name, p.kinds);
       for (const k of p.kinds.keys()) kinds.add(k);
@@ -219,6 +255,11 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     }
     const cls = this.classes.get(checked.className)!;
     const pin = checked.pool === undefined ? -1 : this.pools.findIndex((p) => p.name === checked.pool);
+    if (checked.pool !== undefined && pin < 0) {
+      this.totals.rejected++;
+      reject(new CrossfairError('E_POOL_UNAVAILABLE', `pool ${checked.pool} is down: ${this.down.find((d) => d.cfg.name === checked.pool)?.error.message ?? 'not loaded'}`, { pool: checked.pool }));
+      return;
+    }
     const job = new Job(checked, cls, pin, performance.now(), resolve, reject);
     if (checked.signal) {
       const signal = checked.signal;
@@ -251,8 +292,15 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     this.shares?.tick(performance.now());
     for (let job = this.queue.peek(canTake); job !== undefined; job = this.queue.peek(canTake)) {
       const kind = job.task.kind.name;
-      const i = fair ? this.fairPlace(job) : this.sharePlace(job, rr ? roundRobin(kind, job.pin, pools, this.rrPrevious) : leastLoaded(kind, job.pin, pools));
-      if (i < 0) break; // FIFO: the head waits for credit, and so does everything behind it
+      const i = fair ? this.fairPlace(job) : this.steer(job, rr ? roundRobin(kind, job.pin, pools, this.rrPrevious) : leastLoaded(kind, job.pin, pools));
+      if (i < 0) {
+        // Every pool that could run it has an open breaker: fail it now rather than hold the queue.
+        if (this.unavailable(job)) {
+          this.cancel(job, 'E_POOL_UNAVAILABLE', `no pool can run ${kind} now: ${this.candidates(job).map((p) => `${p.name} (breaker open)`).join(', ')}`, true);
+          continue;
+        }
+        break; // FIFO: the head waits for credit, and so does everything behind it
+      }
       const pool = pools[i]!;
       job.staged.kindId = pool.kinds.get(kind)!;
       if (!pool.dispatch(job)) break;
@@ -286,12 +334,45 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private place(job: Job): number {
     const budgetMs = job.cls.cfg.latencyBudgetMs;
     if (budgetMs !== undefined) job.predict.budgetUs = (budgetMs - (performance.now() - job.enqueuedAt)) * 1000;
-    return this.sharePlace(job, placeByPrediction(job.predict, this.pools, this.rng));
+    return this.steer(job, placeByPrediction(job.predict, this.pools, this.rng));
   }
 
-  /** Pool shares' correction of placement's pick `i` (pinned tasks keep their pool). */
-  private sharePlace(job: Job, i: number): number {
-    return this.shares === undefined || job.pin >= 0 ? i : this.shares.adjust(i, job.task.kind.name, job.predict.urgent === true, this.pools);
+  /**
+   * Corrections to placement's pick `i` for an unpinned task: pool shares,
+   * then a retry avoids the pool its last attempt failed on when another
+   * can take it now.
+   */
+  private steer(job: Job, i: number): number {
+    if (job.pin >= 0) return i;
+    if (this.shares !== undefined) i = this.shares.adjust(i, job.task.kind.name, job.predict.urgent === true, this.pools);
+    if (i >= 0 && i === job.avoid) {
+      const kind = job.task.kind.name;
+      const urgent = job.predict.urgent === true;
+      const other = this.pools.findIndex((p, k) => k !== i && p.kinds.has(kind) && p.hasCreditFor(kind, urgent));
+      if (other >= 0) return other;
+    }
+    return i;
+  }
+
+  /** The pools that could run `job`: its pinned pool, or every pool with its kind. */
+  private candidates(job: Job): NativePool<Job>[] {
+    if (job.pin >= 0) return [this.pools[job.pin]!];
+    return this.pools.filter((p) => p.kinds.has(job.task.kind.name));
+  }
+
+  /** True when every candidate's breaker is open (not merely out of credit or probing). */
+  private unavailable(job: Job): boolean {
+    const c = this.candidates(job);
+    return c.length > 0 && c.every((p) => !p.admits() && p.breaker.state === 'open');
+  }
+
+  /** Emits 'health' when a pool's health changed. */
+  private checkHealth(p: NativePool<Job>): void {
+    const h = p.breaker.health(performance.now(), p.stuck);
+    const was = this.health.get(p);
+    if (was === h) return;
+    this.health.set(p, h);
+    queueMicrotask(() => this.emit('health', { pool: p.name, runtime: p.runtime, from: was, to: h }));
   }
 
   /** Tasks wait only for paced pools: flush again when the earliest allows a dispatch. */
@@ -353,12 +434,22 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     // The time was spent even if the task was cancelled meanwhile: charge it.
     this.queue.correct(job, job.estimateUs, execUs);
     pool.model.finish(job.task.kind.name, job.task.inLen, job.task.estimateCpuUs, job.estimateUs, execUs, performance.now(), c.status === STATUS.OK && job.state === IN_FLIGHT);
-    if (job.state !== IN_FLIGHT) return; // cancelled earlier and already settled
-    job.state = DONE;
+    if (job.state !== IN_FLIGHT) {
+      this.stuck.returned(job); // cancelled earlier and already settled; its worker is free again
+      return;
+    }
+    const runtimeFailed = RUNTIME_FAILURES.has(c.status);
+    pool.breaker.record(!runtimeFailed, performance.now());
+    if (runtimeFailed || this.health.get(pool) !== 'healthy') this.checkHealth(pool);
     job.cls.inFlight--;
     this.totals.inFlight--;
-    this.detach(job);
     job.cls.servedNs += c.execNs;
+    if (runtimeFailed && this.retryable(job)) {
+      this.retry(job, pool);
+      return;
+    }
+    job.state = DONE;
+    this.detach(job);
     if (c.status === STATUS.OK) {
       job.cls.completed++;
       this.totals.completed++;
@@ -368,7 +459,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
         runtime: pool.runtime,
         waitUs: Math.round((job.dispatchedAt - job.enqueuedAt) * 1000),
         execUs: Math.round(c.execNs / 1000),
-        attempts: 1,
+        attempts: job.attempts,
       });
     } else {
       const code = STATUS_CODES[c.status] ?? 'E_TASK_FAILED';
@@ -380,27 +471,76 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
         this.totals.failed++;
       }
       const message = c.status === STATUS.ABORTED ? 'the pool shut down while the task ran' : c.message;
-      job.reject(new CrossfairError(code, message, { pool: pool.name, runtime: pool.runtime, kind: job.task.kind.name }));
+      job.reject(new CrossfairError(code, message, { pool: pool.name, runtime: pool.runtime, kind: job.task.kind.name, attempts: job.attempts }));
     }
     this.checkIdle();
   }
 
-  /** Step 4. */
-  private cancel(job: Job, code: ErrorCode, message: string): void {
+  private retryable(job: Job): boolean {
+    return job.task.idempotent && job.attempts < this.cfg.retry.maxAttempts && !this.closing;
+  }
+
+  /** Waits out the backoff (counted as queued), then queues `job` again, avoiding `pool`. */
+  private retry(job: Job, pool: NativePool<Job>): void {
+    job.attempts++;
+    this.totals.retries++;
+    job.avoid = this.pools.indexOf(pool);
+    job.state = BACKOFF;
+    job.pool = undefined;
+    job.cls.queued++;
+    this.totals.queued++;
+    this.backingOff.add(job);
+    job.retryTimer = setTimeout(() => {
+      job.retryTimer = undefined;
+      this.backingOff.delete(job);
+      if (job.state !== BACKOFF) return;
+      job.state = QUEUED;
+      job.enqueuedAt = performance.now();
+      this.queue.push(job);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(this.flushMicrotask);
+      }
+    }, backoffMs(job.attempts, this.cfg.retry, this.rng));
+  }
+
+  /**
+   * Step 4. `failed`: the task counts as failed, not cancelled (no pool
+   * can run it). A running task's timeout is its pool's failure (a latency
+   * breach, policy/breaker.ts).
+   */
+  private cancel(job: Job, code: ErrorCode, message: string, failed = false): void {
     if (job.state === QUEUED) {
       this.queue.cancelled(job);
       job.cls.queued--;
       this.totals.queued--;
+    } else if (job.state === BACKOFF) {
+      clearTimeout(job.retryTimer);
+      this.backingOff.delete(job);
+      job.cls.queued--;
+      this.totals.queued--;
     } else if (job.state === IN_FLIGHT) {
-      job.pool!.cancel(job);
+      const pool = job.pool!;
+      pool.cancel(job);
       job.cls.inFlight--;
       this.totals.inFlight--;
+      const now = performance.now();
+      this.stuck.cancelled(job, now);
+      if (code === 'E_TIMEOUT') {
+        pool.breaker.record(false, now);
+        this.checkHealth(pool);
+      }
     } else return;
     job.state = DONE;
     this.detach(job);
-    job.cls.cancelled++;
-    this.totals.cancelled++;
-    job.reject(new CrossfairError(code, message, { kind: job.task.kind.name, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) }));
+    if (failed) {
+      job.cls.failed++;
+      this.totals.failed++;
+    } else {
+      job.cls.cancelled++;
+      this.totals.cancelled++;
+    }
+    job.reject(new CrossfairError(code, message, { kind: job.task.kind.name, attempts: job.attempts, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) }));
     this.checkDrain();
     this.checkIdle();
   }
@@ -413,9 +553,13 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   /** A boundary call failed: the tasks it carried cannot complete. */
   private poolFailed(pool: NativePool<Job>, e: unknown): void {
     const err = e instanceof CrossfairError ? e : new CrossfairError('E_POOL_UNAVAILABLE', String(e), { pool: pool.name, runtime: pool.runtime });
+    const now = performance.now();
     for (const job of pool.ring.owners()) {
-      if (job.state === IN_FLIGHT) this.cancel(job, err.code, `pool ${pool.name} failed: ${err.message}`);
+      if (job.state !== IN_FLIGHT) continue;
+      pool.breaker.record(false, now);
+      this.cancel(job, err.code, `pool ${pool.name} failed: ${err.message}`, true);
     }
+    this.checkHealth(pool);
   }
 
   private checkIdle(): void {
@@ -442,6 +586,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       };
     }
     const pools: SchedulerStats['pools'] = {};
+    for (const d of this.down) pools[d.cfg.name] = downStats(d.cfg);
     for (const p of this.pools) pools[p.name] = p.stats(now);
     return { policy: this.policy, needsDrain: this.needsDrain, classes, pools, totals: { ...this.totals } };
   }
@@ -481,6 +626,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     for (let job = this.queue.peek(); job !== undefined; job = this.queue.peek()) {
       this.cancel(job, 'E_CLOSED', 'the scheduler closed before the task ran');
     }
+    for (const job of [...this.backingOff]) this.cancel(job, 'E_CLOSED', 'the scheduler closed while the task waited to be retried');
     for (const p of this.pools) {
       for (const job of p.ring.owners()) if (job.state === IN_FLIGHT) this.cancel(job, 'E_CLOSED', 'the scheduler closed while the task ran');
     }
@@ -488,8 +634,32 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     busy.forEach((n, i) => {
       if (n > 0) process.emitWarning(`crossfair: pool ${this.pools[i]!.name} still had ${n} busy worker(s) at close; its memory stays allocated`, { code: 'CROSSFAIR_CLOSE_BUSY' });
     });
+    this.stuck.close();
     await this.ffiThreads?.destroy();
   }
+}
+
+/** Stats of a pool that could not be loaded. */
+function downStats(cfg: PoolConfig): PoolStats {
+  return {
+    runtime: cfg.runtime,
+    transport: cfg.transport,
+    workers: cfg.workers,
+    completed: 0,
+    failed: 0,
+    inFlight: 0,
+    maxInFlight: cfg.maxInFlight,
+    credit: 0,
+    batches: 0,
+    batchTarget: 1,
+    wakeups: 0,
+    utilization: 0,
+    breaker: 'open',
+    breakerOpened: 0,
+    health: 'down',
+    healthy: false,
+    stuck: 0,
+  };
 }
 
 function checkFaults(f: Faults | null): Required<Faults> {

@@ -8,6 +8,9 @@ import type { CrossfairError } from './errors.js';
 export type Runtime = 'rust' | 'go';
 export type Transport = 'napi' | 'shim' | 'ffi';
 export type PolicyName = 'fifo' | 'round-robin' | 'fair';
+export type BreakerState = 'closed' | 'open' | 'half-open';
+/** down: breaker open or the pool failed to load; degraded: half-open, a stuck worker, or failures at 10%+ of the window. */
+export type PoolHealth = 'healthy' | 'degraded' | 'down';
 
 export interface PoolOptions {
   runtime: Runtime;
@@ -32,6 +35,13 @@ export interface PoolOptions {
    * tasks waiting: it takes tasks first while under it. Default 0.
    */
   minShare?: number;
+  /**
+   * The scheduler must have this pool: if it cannot be loaded (library
+   * missing, wrong ABI version), createScheduler fails. Default false: the
+   * scheduler serves on the other pools, with a warning, and this pool is
+   * 'down'.
+   */
+  required?: boolean;
   /** Most part (0..1) of the work this pool takes; over it, unpinned tasks go elsewhere or wait. Default 1. */
   maxShare?: number;
 }
@@ -91,6 +101,34 @@ export interface SchedulerOptions {
    * never wait. 'immediate': every flush crosses at once.
    */
   batching?: 'adaptive' | 'immediate';
+  /** Circuit breaker of every pool (docs/RESILIENCE.md). */
+  breaker?: BreakerOptions;
+  /** Retries of idempotent tasks after a runtime failure (docs/RESILIENCE.md). */
+  retry?: RetryOptions;
+  /** A running task cancelled this long ago that has not come back marks its worker stuck (pool 'degraded'). Default 1000. */
+  stuckGraceMs?: number;
+}
+
+export interface BreakerOptions {
+  /** Failure share of the window that opens the breaker, (0, 1]. Default 0.5. */
+  errorRate?: number;
+  /** Outcomes in the window before the rate is trusted. Default 20. */
+  minCalls?: number;
+  /** Default 1000. */
+  windowMs?: number;
+  /** Time open before probing. Default 1000. */
+  openMs?: number;
+  /** Tasks let through half-open; all must succeed to close. Default 3. */
+  probes?: number;
+}
+
+export interface RetryOptions {
+  /** Attempts in all, first included (1 = never retry). Default 3. */
+  maxAttempts?: number;
+  /** Backoff before attempt n+1 is uniform in [0, min(maxMs, baseMs * 2^(n-1))] (full jitter). Default 10. */
+  baseMs?: number;
+  /** Default 1000. */
+  maxMs?: number;
 }
 
 export interface TaskEstimate {
@@ -151,8 +189,14 @@ export interface PoolStats {
   wakeups: number;
   /** Busy share of the workers over the last full second, 0..1. */
   utilization: number;
-  breaker: 'closed' | 'open' | 'half-open';
+  breaker: BreakerState;
+  /** Times the breaker opened. */
+  breakerOpened: number;
+  health: PoolHealth;
+  /** health === 'healthy'. */
   healthy: boolean;
+  /** Workers holding a task cancelled longer ago than the stuck grace period. */
+  stuck: number;
 }
 
 export interface Totals {
@@ -163,6 +207,8 @@ export interface Totals {
   rejected: number;
   queued: number;
   inFlight: number;
+  /** Attempts after the first (idempotent tasks after a runtime failure). */
+  retries: number;
 }
 
 export interface SchedulerStats {

@@ -9,8 +9,10 @@ import assert from 'node:assert/strict';
 import { ALL_PATHS, expectCode, withScheduler } from './helpers.js';
 
 for (const pool of ['rust', 'go', 'goffi']) {
-  test(`errorRate 1 on ${pool} fails every task, and clearing restores it`, async () => {
-    await withScheduler(ALL_PATHS, async (s) => {
+  test(`errorRate 1 on ${pool} fails every task, opens its breaker, and clearing restores it through a probe`, async () => {
+    await withScheduler({ ...ALL_PATHS, breaker: { openMs: 30, probes: 1 } }, async (s) => {
+      const moves: string[] = [];
+      s.on('breaker', (e: { pool: string; from: string; to: string }) => e.pool === pool && moves.push(`${e.from}->${e.to}`));
       s.inject(pool, { errorRate: 1 });
       const results = await s.submitMany(Array.from({ length: 20 }, () => ({ kind: 'echo', input: 'x', pool })));
       for (const r of results) {
@@ -18,11 +20,18 @@ for (const pool of ['rust', 'go', 'goffi']) {
         assert.equal((r as { code: string }).code, 'E_TASK_FAILED');
         assert.equal(r.message, 'injected fault');
       }
+      // 20 of 20 failed: the breaker (minCalls 20, errorRate 0.5) is open, the pool down.
+      assert.deepEqual(moves, ['closed->open']);
+      assert.equal(s.stats().pools[pool]!.health, 'down');
+      await expectCode(s.submit({ kind: 'echo', input: 'x', pool }), 'E_POOL_UNAVAILABLE', /breaker open/);
       // The other runtime is untouched.
       const other = pool === 'rust' ? 'go' : 'rust';
       assert.equal(Buffer.from((await s.submit({ kind: 'echo', input: 'y', pool: other })).output).toString(), 'y');
       s.inject(pool, null);
+      await new Promise((r) => setTimeout(r, 40)); // past openMs: timers never fire early
       assert.equal(Buffer.from((await s.submit({ kind: 'echo', input: 'z', pool })).output).toString(), 'z');
+      assert.deepEqual(moves, ['closed->open', 'open->half-open', 'half-open->closed']);
+      assert.equal(s.stats().pools[pool]!.health, 'healthy');
     });
   });
 

@@ -1,0 +1,123 @@
+// The circuit breaker and pool health (policy/breaker.ts) and the stuck
+// watch (resilience.ts), on an injected clock.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { Breaker, DEFAULT_BREAKER, WINDOW_BUCKETS, type BreakerConfig } from '../src/policy/breaker.js';
+import { StuckWatch, backoffMs } from '../src/resilience.js';
+
+const cfg = (o: Partial<BreakerConfig> = {}): BreakerConfig => ({ ...DEFAULT_BREAKER, ...o });
+
+test('opens once failures reach errorRate over at least minCalls, not before', () => {
+  const moves: string[] = [];
+  const b = new Breaker(cfg({ minCalls: 10, errorRate: 0.5 }), (f, t) => moves.push(`${f}->${t}`));
+  for (let i = 0; i < 9; i++) b.record(false, 100); // 9 failures: below minCalls
+  assert.equal(b.state, 'closed');
+  b.record(false, 100);
+  assert.equal(b.state, 'open');
+  assert.deepEqual(moves, ['closed->open']);
+  assert.equal(b.allows(100 + DEFAULT_BREAKER.openMs - 1), false);
+  assert.equal(b.health(200, 0), 'down');
+});
+
+test('half-open lets `probes` through; all succeed -> closed, one fails -> open again', () => {
+  const b = new Breaker(cfg({ minCalls: 2, openMs: 50, probes: 2 }));
+  b.record(false, 0);
+  b.record(false, 0);
+  assert.equal(b.state, 'open');
+  assert.equal(b.allows(49), false);
+  assert.equal(b.allows(50), true);
+  assert.equal(b.state, 'half-open');
+  assert.equal(b.health(50, 0), 'degraded');
+  b.dispatched();
+  b.dispatched();
+  assert.equal(b.allows(51), false, 'both probes are out');
+  b.record(true, 52);
+  b.record(false, 53);
+  assert.equal(b.state, 'open', 'a failed probe opens it again');
+  assert.equal(b.opened, 2);
+  assert.equal(b.allows(102), false);
+  assert.equal(b.allows(103), true);
+  b.dispatched();
+  b.dispatched();
+  b.record(true, 104);
+  b.record(true, 105);
+  assert.equal(b.state, 'closed');
+  assert.equal(b.health(106, 0), 'healthy');
+});
+
+test('old outcomes age out of the window; outcomes of tasks sent before it opened are ignored', () => {
+  const b = new Breaker(cfg({ minCalls: 4, windowMs: 1000 }));
+  for (let i = 0; i < 3; i++) b.record(false, 0);
+  for (let i = 0; i < 4; i++) b.record(true, 1500); // the failures are more than a window old
+  b.record(false, 1500);
+  assert.equal(b.state, 'closed', `rate ${b.failureRate(1500)}`);
+  assert.equal(b.failureRate(1500), 0.2);
+  assert.equal(b.failureRate(1500 + 1000 + 1000 / WINDOW_BUCKETS), 0, 'all aged out');
+  const o = new Breaker(cfg({ minCalls: 1 }));
+  o.record(false, 0);
+  o.record(true, 1);
+  assert.equal(o.state, 'open');
+});
+
+test('health: degraded with a stuck worker, or failures at 10% of a trusted window', () => {
+  const b = new Breaker(cfg({ minCalls: 20 }));
+  assert.equal(b.health(0, 1), 'degraded');
+  for (let i = 0; i < 9; i++) b.record(true, 0);
+  b.record(false, 0);
+  assert.equal(b.health(0, 0), 'degraded', '1 of 10 failed, 10 >= minCalls/2');
+  for (let i = 0; i < 10; i++) b.record(true, 0);
+  assert.equal(b.health(0, 0), 'healthy', '1 of 20 failed: 5% < 10%');
+});
+
+test('property: the breaker opens exactly when the window holds >= minCalls outcomes with failures >= errorRate', () => {
+  fc.assert(
+    fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 30 }), fc.double({ min: 0.05, max: 1, noNaN: true }), (outcomes, minCalls, errorRate) => {
+      const b = new Breaker(cfg({ minCalls, errorRate }));
+      let calls = 0;
+      let fails = 0;
+      for (const ok of outcomes) {
+        b.record(ok, 10); // one instant: nothing ages out
+        calls++;
+        if (!ok) fails++;
+        const should = calls >= minCalls && fails / calls >= errorRate;
+        assert.equal(b.state === 'open', should, `calls ${calls} fails ${fails}`);
+        if (should) return;
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('backoff: full jitter under min(maxMs, baseMs * 2^(n-2))', () => {
+  const c = { maxAttempts: 5, baseMs: 10, maxMs: 35 };
+  assert.equal(backoffMs(2, c, () => 0.999999) < 10, true);
+  assert.ok(Math.abs(backoffMs(3, c, () => 1) - 20) < 1e-9);
+  assert.ok(Math.abs(backoffMs(5, c, () => 1) - 35) < 1e-9, 'capped');
+  assert.equal(backoffMs(4, c, () => 0), 0);
+});
+
+test('stuck watch: a cancelled task not back after the grace marks its worker stuck until it returns', () => {
+  let now = 0;
+  const changes: number[] = [];
+  const pool = { stuck: 0 };
+  const w = new StuckWatch<{ pool: { stuck: number } }>(100, (p) => changes.push(p!.stuck), () => now);
+  const a = { pool };
+  const b = { pool };
+  w.cancelled(a, 0);
+  w.cancelled(b, 50);
+  now = 99;
+  w.check();
+  assert.equal(pool.stuck, 0);
+  now = 120;
+  w.check();
+  assert.equal(pool.stuck, 1, 'a is past the grace, b is not');
+  w.returned(b); // back in time: never stuck
+  now = 500;
+  w.check();
+  assert.equal(pool.stuck, 1);
+  w.returned(a);
+  assert.equal(pool.stuck, 0);
+  assert.deepEqual(changes, [1, 0]);
+  w.close();
+});
