@@ -11,7 +11,7 @@
 import type { Piscina } from 'piscina';
 import { CrossfairError, fromNativeError } from './errors.js';
 import { parseKindList } from './kinds.js';
-import { goLibraryPath, loadGoThroughShim, loadRustAddon, ABI_VERSION } from './native/loader.js';
+import { goLibraryPath, loadGoThroughShim, loadRustAddon } from './native/loader.js';
 import { FfiBackend, createFfiThreads, ffiLibraryInfo, openOnMainThread } from './native/ffi-backend.js';
 import type { NativeBackend } from './native/backend.js';
 import { installSignalGuard } from './signals.js';
@@ -81,10 +81,7 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
         openOnMainThread(goLib);
         // One thread per pool for its blocking cf_wait, one for ordered calls.
         ffiThreads = createFfiThreads(ffiPools.length + 1);
-        const info = await ffiLibraryInfo(ffiThreads, goLib);
-        if (info.abiVersion !== ABI_VERSION) {
-          throw new CrossfairError('E_ABI_MISMATCH', `library at ${goLib} speaks ABI ${info.abiVersion}, this crossfair expects ${ABI_VERSION}`);
-        }
+        const info = await ffiLibraryInfo(ffiThreads, goLib); // checks the ABI version first
         ffiKinds = parseKindList(info.kinds);
       } catch (e) {
         await ffiThreads?.destroy();

@@ -243,6 +243,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     let checked: CheckedTask;
     try {
       if (this.closing) throw new CrossfairError('E_CLOSED', 'the scheduler is closed');
+      if (this.down.length > 0) this.checkNotDown(task);
       checked = checkTask(task, this.ctx);
       if (checked.signal?.aborted) throw new CrossfairError('E_ABORTED', 'the signal was already aborted');
       if (this.totals.queued >= this.cfg.maxQueue) throw refusal('E_QUEUE_FULL', `${this.totals.queued} tasks queued; maxQueue is ${this.cfg.maxQueue}`);
@@ -255,11 +256,6 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     }
     const cls = this.classes.get(checked.className)!;
     const pin = checked.pool === undefined ? -1 : this.pools.findIndex((p) => p.name === checked.pool);
-    if (checked.pool !== undefined && pin < 0) {
-      this.totals.rejected++;
-      reject(new CrossfairError('E_POOL_UNAVAILABLE', `pool ${checked.pool} is down: ${this.down.find((d) => d.cfg.name === checked.pool)?.error.message ?? 'not loaded'}`, { pool: checked.pool }));
-      return;
-    }
     const job = new Job(checked, cls, pin, performance.now(), resolve, reject);
     if (checked.signal) {
       const signal = checked.signal;
@@ -277,6 +273,13 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       this.flushScheduled = true;
       queueMicrotask(this.flushMicrotask);
     }
+  }
+
+  /** A task pinned to a pool that could not be loaded fails E_POOL_UNAVAILABLE (before kind checks: that pool has none). */
+  private checkNotDown(task: Task): void {
+    const pool = typeof task === 'object' && task !== null ? (task as { pool?: unknown }).pool : undefined;
+    const d = typeof pool === 'string' ? this.down.find((x) => x.cfg.name === pool) : undefined;
+    if (d !== undefined) throw new CrossfairError('E_POOL_UNAVAILABLE', `pool ${d.cfg.name} is down: ${d.error.message}`, { pool: d.cfg.name, runtime: d.cfg.runtime });
   }
 
   /** Step 2 of the header. */

@@ -22,6 +22,7 @@ import ffi from 'ffi-rs';
 import { CrossfairError } from '../errors.js';
 import { moduleDir } from './here.js';
 import { C_ERRORS, CF_ERR_CLOSED, FFI_LIBRARY_NAME, type FfiCall } from './ffi-calls.js';
+import { ABI_VERSION } from './loader.js';
 import type { NativeBackend } from './backend.js';
 
 /** How long one `cf_wait` blocks before the waiter re-checks whether it is
@@ -59,9 +60,11 @@ function check(what: string, r: number | string | number[]): number {
   return r as number;
 }
 
+/** The library's ABI version and kinds. Nothing but cf_abi_version is called on a library of another ABI version: its other symbols may have other signatures. */
 export async function ffiLibraryInfo(threads: Piscina, lib: string): Promise<{ abiVersion: number; kinds: string }> {
   const run: Run = (m) => threads.run(m);
   const abiVersion = check('cf_abi_version', await run({ op: 'abi', lib }));
+  if (abiVersion !== ABI_VERSION) throw new CrossfairError('E_ABI_MISMATCH', `library at ${lib} speaks ABI ${abiVersion}, this crossfair expects ${ABI_VERSION}`);
   const kinds = await run({ op: 'kinds', lib });
   if (typeof kinds !== 'string') throw new CrossfairError('E_ABI_MISMATCH', `cf_kinds failed (${String(kinds)})`);
   return { abiVersion, kinds };
