@@ -83,10 +83,43 @@ const CODE_PREFIX = /^(E_[A-Z_]+): ([\s\S]*)$/;
  */
 export function fromNativeError(e: unknown, fallback: ErrorCode, details: CrossfairErrorDetails = {}): CrossfairError {
   if (e instanceof CrossfairError) return e;
-  const message = e instanceof Error ? e.message : String(e);
+  const message = e instanceof Error ? e.message : show(e);
   const m = CODE_PREFIX.exec(message);
   if (m && (ERROR_CODES as readonly string[]).includes(m[1]!)) {
     return new CrossfairError(m[1] as ErrorCode, m[2]!, { ...details, causes: [e] });
   }
   return new CrossfairError(fallback, message, { ...details, causes: [e] });
+}
+
+/**
+ * A short rendering of a caller's value for an error message that never
+ * throws: hostile objects (throwing getters, Proxies, no toString) are named
+ * by type, never converted. At most 64 characters.
+ */
+export function show(v: unknown): string {
+  let s: string;
+  try {
+    if (typeof v === 'string') s = JSON.stringify(v);
+    else if (typeof v === 'bigint') s = `${v}n`;
+    else if (typeof v === 'symbol') s = 'a symbol';
+    else if (v === null || (typeof v !== 'object' && typeof v !== 'function')) s = String(v);
+    else s = Array.isArray(v) ? 'an array' : typeof v === 'function' ? 'a function' : 'an object';
+  } catch {
+    s = `a ${typeof v}`;
+  }
+  return s.length > 64 ? `${s.slice(0, 61)}...` : s;
+}
+
+/**
+ * Runs `fn` (a public entry point's validation) and turns anything but a
+ * CrossfairError it throws (a caller's throwing getter, say) into one with
+ * `code`: callers only ever see coded errors.
+ */
+export function guard<T>(code: ErrorCode, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CrossfairError) throw e;
+    throw new CrossfairError(code, `invalid argument: ${e instanceof Error ? e.message : show(e)}`, { causes: [e] });
+  }
 }

@@ -3,6 +3,8 @@
  * inside the Node process. The root only re-exports.
  */
 import { resolveOptions } from './options.js';
+import { CrossfairError, guard } from './errors.js';
+import type { Registry } from 'prom-client';
 import { CrossfairScheduler } from './scheduler.js';
 import type { Scheduler, SchedulerOptions } from './types.js';
 
@@ -12,6 +14,13 @@ export { BUILTIN_KINDS } from './kinds.js';
 
 /** Creates a scheduler: validates the options, loads the native pools, starts them. */
 export async function createScheduler(options?: SchedulerOptions): Promise<Scheduler> {
-  const cfg = resolveOptions(options);
-  return CrossfairScheduler.create(cfg, options?.registry);
+  const cfg = guard('E_BAD_OPTIONS', () => resolveOptions(options));
+  const registry = guard('E_BAD_OPTIONS', () => {
+    const r = options?.registry;
+    if (r !== undefined && (typeof r !== 'object' || r === null || typeof (r as Registry).registerMetric !== 'function' || typeof (r as Registry).metrics !== 'function')) {
+      throw new CrossfairError('E_BAD_OPTIONS', 'registry: must be a prom-client Registry');
+    }
+    return r;
+  });
+  return CrossfairScheduler.create(cfg, registry);
 }

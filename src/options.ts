@@ -4,7 +4,7 @@
  * any native code is loaded.
  */
 import { availableParallelism } from 'node:os';
-import { CrossfairError } from './errors.js';
+import { CrossfairError, show } from './errors.js';
 import type { ClassOptions, PolicyName, PoolOptions, Runtime, SchedulerOptions, Transport } from './types.js';
 import { DEFAULT_BREAKER, type BreakerConfig } from './policy/breaker.js';
 
@@ -105,12 +105,12 @@ function names(path: string, rec: unknown): [string, unknown][] {
 }
 
 export function int(path: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(path, `must be an integer in ${min}..${max}, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(path, `must be an integer in ${min}..${max}, got ${show(v)}`);
   return v;
 }
 
 function num(path: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) bad(path, `must be a finite number in ${min}..${max}, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) bad(path, `must be a finite number in ${min}..${max}, got ${show(v)}`);
   return v;
 }
 
@@ -123,11 +123,11 @@ function pool(name: string, raw: unknown): PoolConfig {
   if (!isPlainObject(raw)) bad(path, 'must be a plain object');
   const o = raw as Partial<PoolOptions> & Record<string, unknown>;
   checkKeys(path, o, ['runtime', 'workers', 'maxInFlight', 'transport', 'library', 'ringSlots', 'arenaBytes', 'ratePerSec', 'minShare', 'maxShare', 'required']);
-  if (o.runtime !== 'rust' && o.runtime !== 'go') bad(`${path}.runtime`, `must be 'rust' or 'go', got ${String(o.runtime)}`);
+  if (o.runtime !== 'rust' && o.runtime !== 'go') bad(`${path}.runtime`, `must be 'rust' or 'go', got ${show(o.runtime)}`);
   const runtime = o.runtime;
   const transport = o.transport ?? (runtime === 'rust' ? 'napi' : 'shim');
   const allowed: Transport[] = runtime === 'rust' ? ['napi'] : ['shim', 'ffi'];
-  if (!allowed.includes(transport)) bad(`${path}.transport`, `a ${runtime} pool takes ${allowed.map((t) => `'${t}'`).join(' or ')}, got ${String(transport)}`);
+  if (!allowed.includes(transport)) bad(`${path}.transport`, `a ${runtime} pool takes ${allowed.map((t) => `'${t}'`).join(' or ')}, got ${show(transport)}`);
   const workers = o.workers === undefined ? defaultWorkers() : int(`${path}.workers`, o.workers, 1, MAX_WORKERS);
   const ringSlots = o.ringSlots === undefined ? DEFAULT_RING_SLOTS : int(`${path}.ringSlots`, o.ringSlots, 8, 65536);
   if ((ringSlots & (ringSlots - 1)) !== 0) bad(`${path}.ringSlots`, 'must be a power of two');
@@ -177,7 +177,7 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
   const pools = names('pools', o.pools ?? { rust: { runtime: 'rust' }, go: { runtime: 'go' } }).map(([n, v]) => pool(n, v));
   const classes = names('classes', o.classes ?? { default: { weight: 1 } }).map(([n, v]) => klass(n, v));
   const policy = o.policy ?? 'fair';
-  if (policy !== 'fifo' && policy !== 'round-robin' && policy !== 'fair') bad('policy', `must be 'fair', 'fifo' or 'round-robin', got ${String(policy)}`);
+  if (policy !== 'fifo' && policy !== 'round-robin' && policy !== 'fair') bad('policy', `must be 'fair', 'fifo' or 'round-robin', got ${show(policy)}`);
   const floors = pools.reduce((n, p) => n + p.minShare, 0);
   if (floors > 1 + 1e-9) bad('pools', `the minShares add up to ${floors}; they must sum to at most 1`);
   const caps = pools.reduce((n, p) => n + p.maxShare, 0);
@@ -212,7 +212,7 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
 
 function batchingOption(v: unknown): 'adaptive' | 'immediate' {
   if (v === undefined) return 'adaptive';
-  if (v !== 'adaptive' && v !== 'immediate') bad('batching', `must be 'adaptive' or 'immediate', got ${String(v)}`);
+  if (v !== 'adaptive' && v !== 'immediate') bad('batching', `must be 'adaptive' or 'immediate', got ${show(v)}`);
   return v;
 }
 

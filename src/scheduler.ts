@@ -30,7 +30,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Registry } from 'prom-client';
-import { CrossfairError, refusal, type ErrorCode } from './errors.js';
+import { CrossfairError, guard, refusal, show, type ErrorCode } from './errors.js';
 import { checkTask, type CheckedTask, type TaskContext } from './task.js';
 import { FifoQueue, type PolicyQueue } from './policy/policy-queue.js';
 import { FairQueue } from './policy/fair-queue.js';
@@ -251,7 +251,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       c.limits.admit(c.queued, checked.tenant, performance.now());
     } catch (e) {
       this.totals.rejected++;
-      reject(e instanceof CrossfairError ? e : new CrossfairError('E_BAD_INPUT', String(e)));
+      reject(e instanceof CrossfairError ? e : new CrossfairError('E_BAD_INPUT', `invalid task: ${e instanceof Error ? e.message : show(e)}`, { causes: [e] }));
       return;
     }
     const cls = this.classes.get(checked.className)!;
@@ -413,7 +413,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
    */
   setPolicy(policy: PolicyName): void {
     if (policy !== 'fair' && policy !== 'fifo' && policy !== 'round-robin') {
-      throw new CrossfairError('E_BAD_OPTIONS', `policy must be 'fair', 'fifo' or 'round-robin', got ${String(policy)}`);
+      throw new CrossfairError('E_BAD_OPTIONS', `policy must be 'fair', 'fifo' or 'round-robin', got ${show(policy)}`);
     }
     if (policy === this.policy) return;
     const moving: Job[] = [];
@@ -555,7 +555,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
 
   /** A boundary call failed: the tasks it carried cannot complete. */
   private poolFailed(pool: NativePool<Job>, e: unknown): void {
-    const err = e instanceof CrossfairError ? e : new CrossfairError('E_POOL_UNAVAILABLE', String(e), { pool: pool.name, runtime: pool.runtime });
+    const err = e instanceof CrossfairError ? e : new CrossfairError('E_POOL_UNAVAILABLE', e instanceof Error ? e.message : show(e), { pool: pool.name, runtime: pool.runtime });
     const now = performance.now();
     for (const job of pool.ring.owners()) {
       if (job.state !== IN_FLIGHT) continue;
@@ -596,8 +596,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
 
   inject(pool: string, faults: Faults | null): void {
     const p = this.pools.find((x) => x.name === pool);
-    if (!p) throw new CrossfairError('E_BAD_INPUT', `unknown pool ${JSON.stringify(String(pool).slice(0, 64))}`);
-    const f = checkFaults(faults);
+    if (!p) throw new CrossfairError('E_BAD_INPUT', `unknown pool ${show(pool)}`);
+    const f = guard('E_BAD_INPUT', () => checkFaults(faults));
     const r = p.inject(f.errorRate, f.delayFactor, f.hangRate);
     if (r) r.catch(() => undefined); // ffi: a closed pool has no faults to set
   }
@@ -607,14 +607,18 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   }
 
   close(options: CloseOptions = {}): Promise<void> {
-    this.closed ??= this.shutdown(options);
+    let timeoutMs: number;
+    try {
+      timeoutMs = closeTimeout(options);
+    } catch (e) {
+      return Promise.reject(e instanceof CrossfairError ? e : new CrossfairError('E_BAD_OPTIONS', `close: ${e instanceof Error ? e.message : show(e)}`));
+    }
+    this.closed ??= this.shutdown(timeoutMs);
     return this.closed;
   }
 
   /** Step 5. */
-  private async shutdown(options: CloseOptions): Promise<void> {
-    const timeoutMs = options.timeoutMs ?? 5000;
-    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) throw new CrossfairError('E_BAD_OPTIONS', 'close: timeoutMs must be a finite number >= 0');
+  private async shutdown(timeoutMs: number): Promise<void> {
     this.closing = true;
     if (this.totals.queued + this.totals.inFlight > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -640,6 +644,15 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     this.stuck.close();
     await this.ffiThreads?.destroy();
   }
+}
+
+/** close()'s deadline from its options (default 5000 ms). */
+function closeTimeout(options: unknown): number {
+  if (options === undefined) return 5000;
+  if (typeof options !== 'object' || options === null) throw new CrossfairError('E_BAD_OPTIONS', 'close: options must be an object');
+  const t = (options as CloseOptions).timeoutMs ?? 5000;
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new CrossfairError('E_BAD_OPTIONS', 'close: timeoutMs must be a finite number >= 0');
+  return t;
 }
 
 /** Stats of a pool that could not be loaded. */

@@ -2,7 +2,7 @@
  * Task validation: turns what a caller passed to submit() into a checked
  * record, or a CrossfairError with a code. Nothing unchecked reaches a pool.
  */
-import { CrossfairError } from './errors.js';
+import { CrossfairError, show } from './errors.js';
 import { builtinKind, type KindSpec } from './kinds.js';
 import { isPlainObject, FORBIDDEN_KEYS } from './options.js';
 import type { Task } from './types.js';
@@ -61,7 +61,7 @@ export function checkTask(raw: unknown, ctx: TaskContext): CheckedTask {
   if (inputError) throw badInput(`${kind.name}: ${inputError}`);
 
   const className = t.class ?? ctx.defaultClass;
-  if (typeof className !== 'string' || !ctx.classes.has(className)) throw badInput(`unknown class ${JSON.stringify(String(className).slice(0, 64))}`);
+  if (typeof className !== 'string' || !ctx.classes.has(className)) throw badInput(`unknown class ${show(className)}`);
   if (t.tenant !== undefined && (typeof t.tenant !== 'string' || t.tenant.length > 256)) throw badInput('task.tenant must be a string of at most 256 characters');
   if (t.pool !== undefined) {
     if (typeof t.pool !== 'string') throw badInput('task.pool must be a string');
