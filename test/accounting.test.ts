@@ -1,5 +1,7 @@
 // Cancellation accounting as a property, on the real native pools: under any
-// mix of submits, aborts, timeouts, failing kinds and policy switches,
+// mix of submits, aborts, timeouts, failing kinds, injected faults (errors,
+// hangs, delays, so breakers open and idempotent tasks retry) and policy
+// switches,
 //   submitted = completed + failed + cancelled + queued + inFlight
 // holds after every step, every promise settles exactly once, and the
 // totals match what the callers saw.
@@ -10,8 +12,9 @@ import { assertAccounting, BOTH, withScheduler } from './helpers.js';
 import type { PolicyName, Scheduler, Task } from '../src/types.js';
 
 type Op =
-  | { op: 'submit'; kind: 'echo' | 'spin' | 'sleep' | 'fail'; us: number; timeoutMs?: number | undefined; abortAfterMs?: number | undefined; cls: 'a' | 'b' }
+  | { op: 'submit'; kind: 'echo' | 'spin' | 'sleep' | 'fail'; us: number; timeoutMs: number; idempotent: boolean; abortAfterMs?: number | undefined; cls: 'a' | 'b' }
   | { op: 'policy'; policy: PolicyName }
+  | { op: 'fault'; pool: 'rust' | 'go'; errorRate: number; hangRate: number; delayFactor: number; clear: boolean }
   | { op: 'yield' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -21,12 +24,25 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       op: fc.constant('submit' as const),
       kind: fc.constantFrom('echo' as const, 'spin' as const, 'sleep' as const, 'fail' as const),
       us: fc.integer({ min: 1, max: 3000 }),
-      timeoutMs: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+      // Always a timeout: an injected hang ends only at one (or at close).
+      timeoutMs: fc.integer({ min: 2, max: 60 }),
+      idempotent: fc.boolean(),
       abortAfterMs: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
       cls: fc.constantFrom('a' as const, 'b' as const),
     }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('policy' as const), policy: fc.constantFrom<PolicyName>('fair', 'fifo', 'round-robin') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('fault' as const),
+      pool: fc.constantFrom('rust' as const, 'go' as const),
+      errorRate: fc.double({ min: 0, max: 1, noNaN: true }),
+      hangRate: fc.double({ min: 0, max: 0.5, noNaN: true }),
+      delayFactor: fc.double({ min: 1, max: 3, noNaN: true }),
+      clear: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.constant({ op: 'yield' as const }) },
 );
 
@@ -35,12 +51,12 @@ async function play(s: Scheduler, ops: Op[]): Promise<void> {
   let doubleSettle = false;
   for (const o of ops) {
     if (o.op === 'policy') s.setPolicy(o.policy);
+    else if (o.op === 'fault') s.inject(o.pool, o.clear ? null : { errorRate: o.errorRate, hangRate: o.hangRate, delayFactor: o.delayFactor });
     else if (o.op === 'yield') await new Promise(setImmediate);
     else {
       const ac = o.abortAfterMs === undefined ? undefined : new AbortController();
       if (ac) setTimeout(() => ac.abort(), o.abortAfterMs);
-      const task: Task = { kind: o.kind, input: o.kind === 'echo' || o.kind === 'fail' ? 'x' : String(o.us), class: o.cls };
-      if (o.timeoutMs !== undefined) task.timeoutMs = o.timeoutMs;
+      const task: Task = { kind: o.kind, input: o.kind === 'echo' || o.kind === 'fail' ? 'x' : String(o.us), class: o.cls, idempotent: o.idempotent, timeoutMs: o.timeoutMs };
       if (ac) task.signal = ac.signal;
       let n = 0;
       outcomes.push(
@@ -63,15 +79,15 @@ async function play(s: Scheduler, ops: Op[]): Promise<void> {
   assert.equal(t.submitted, seen.length);
   assert.equal(t.completed, count('ok'));
   assert.equal(t.cancelled, count('E_TIMEOUT', 'E_ABORTED'));
-  assert.equal(t.failed, count('E_TASK_FAILED'));
-  assert.equal(seen.length, count('ok', 'E_TIMEOUT', 'E_ABORTED', 'E_TASK_FAILED'), `unexpected outcomes ${[...new Set(seen)].join(',')}`);
+  assert.equal(t.failed, count('E_TASK_FAILED', 'E_POOL_UNAVAILABLE'));
+  assert.equal(seen.length, count('ok', 'E_TIMEOUT', 'E_ABORTED', 'E_TASK_FAILED', 'E_POOL_UNAVAILABLE'), `unexpected outcomes ${[...new Set(seen)].join(',')}`);
 }
 
-test('property: accounting holds under random submits, aborts, timeouts, failures and policy switches', async () => {
+test('property: accounting holds under random submits, aborts, timeouts, failures, injected faults (errors, hangs, delays; breakers opening) and policy switches', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60 }), async (ops) => {
-      await withScheduler({ ...BOTH, classes: { a: { weight: 1 }, b: { weight: 3, latencyBudgetMs: 5 } } }, (s) => play(s, ops));
+    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 100 }), async (ops) => {
+      await withScheduler({ ...BOTH, classes: { a: { weight: 1 }, b: { weight: 3, latencyBudgetMs: 5 } }, breaker: { minCalls: 5, openMs: 5 }, retry: { baseMs: 1 } }, (s) => play(s, ops));
     }),
-    { numRuns: 25 },
+    { numRuns: 40 },
   );
 });
