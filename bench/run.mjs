@@ -1,5 +1,5 @@
 // npm run bench [-- scenario ...] [--repeats N]
-// Scenarios: boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching (default: all). Prints a table
+// Scenarios: boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching, resilience, panics, soak (default: all but soak). Prints a table
 // per scenario and the JSON of the whole run, and writes it to
 // bench/results/latest.json. Ratios are measured within one run: these
 // machines are shared and noisy.
@@ -11,9 +11,10 @@ import { isolation } from './isolation.mjs';
 import { heterogeneous } from './heterogeneous.mjs';
 import { iomix } from './iomix.mjs';
 import { batching } from './batching.mjs';
+import { resilience } from './resilience.mjs';
 import { machine, save } from './lib.mjs';
 
-const scenarios = { boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching };
+const scenarios = { boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching, resilience };
 const args = process.argv.slice(2);
 const ri = args.indexOf('--repeats');
 const repeats = ri >= 0 ? Number(args[ri + 1]) : 5;

@@ -97,8 +97,8 @@ class Job implements PoolTask {
   readonly staged: Staged;
   /** The task as placement sees it. */
   readonly predict: PredictTask;
-  /** Tasks placed alike share a lane in the fair queue: kind, pin, I/O hint. */
-  readonly laneKey: string;
+  /** Tasks placed alike share a lane in the fair queue: kind, pin, I/O hint (and the pool a retry avoids). */
+  laneKey: string;
 
   constructor(
     readonly task: CheckedTask,
@@ -348,11 +348,20 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private steer(job: Job, i: number): number {
     if (job.pin >= 0) return i;
     if (this.shares !== undefined) i = this.shares.adjust(i, job.task.kind.name, job.predict.urgent === true, this.pools);
-    if (i >= 0 && i === job.avoid) {
+    if (job.avoid >= 0 && (i === job.avoid || i < 0)) {
+      // A retry goes to another pool that can run it, waiting for its
+      // credit if need be; back to the failed pool only when no other
+      // pool could take it at all (none has the kind, or all are open).
       const kind = job.task.kind.name;
       const urgent = job.predict.urgent === true;
-      const other = this.pools.findIndex((p, k) => k !== i && p.kinds.has(kind) && p.hasCreditFor(kind, urgent));
-      if (other >= 0) return other;
+      let waitFor = -1;
+      for (let k = 0; k < this.pools.length; k++) {
+        const p = this.pools[k]!;
+        if (k === job.avoid || !p.kinds.has(kind)) continue;
+        if (p.hasCreditFor(kind, urgent)) return k;
+        if (p.breaker.state !== 'open') waitFor = k;
+      }
+      if (waitFor >= 0) return -1;
     }
     return i;
   }
@@ -488,6 +497,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     job.attempts++;
     this.totals.retries++;
     job.avoid = this.pools.indexOf(pool);
+    job.laneKey = `${job.task.kind.name}|${job.pin}|${job.task.estimateIo === true ? 1 : 0}|avoid${job.avoid}`;
     job.state = BACKOFF;
     job.pool = undefined;
     job.cls.queued++;

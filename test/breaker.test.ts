@@ -46,6 +46,15 @@ test('half-open lets `probes` through; all succeed -> closed, one fails -> open 
   assert.equal(b.health(106, 0), 'healthy');
 });
 
+test('a healthy pool that starts failing everything opens after minCalls failures in a row, whatever the window holds', () => {
+  const b = new Breaker(cfg({ minCalls: 20 }));
+  for (let i = 0; i < 1000; i++) b.record(true, 0);
+  for (let i = 0; i < 19; i++) b.record(false, 1);
+  assert.equal(b.state, 'closed');
+  b.record(false, 1);
+  assert.equal(b.state, 'open');
+});
+
 test('old outcomes age out of the window; outcomes of tasks sent before it opened are ignored', () => {
   const b = new Breaker(cfg({ minCalls: 4, windowMs: 1000 }));
   for (let i = 0; i < 3; i++) b.record(false, 0);
@@ -70,17 +79,19 @@ test('health: degraded with a stuck worker, or failures at 10% of a trusted wind
   assert.equal(b.health(0, 0), 'healthy', '1 of 20 failed: 5% < 10%');
 });
 
-test('property: the breaker opens exactly when the window holds >= minCalls outcomes with failures >= errorRate', () => {
+test('property: the breaker opens exactly when the window holds >= minCalls outcomes with failures >= errorRate, or minCalls fail in a row', () => {
   fc.assert(
     fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 30 }), fc.double({ min: 0.05, max: 1, noNaN: true }), (outcomes, minCalls, errorRate) => {
       const b = new Breaker(cfg({ minCalls, errorRate }));
       let calls = 0;
       let fails = 0;
+      let streak = 0;
       for (const ok of outcomes) {
         b.record(ok, 10); // one instant: nothing ages out
         calls++;
         if (!ok) fails++;
-        const should = calls >= minCalls && fails / calls >= errorRate;
+        streak = ok ? 0 : streak + 1;
+        const should = streak >= minCalls || (calls >= minCalls && fails / calls >= errorRate);
         assert.equal(b.state === 'open', should, `calls ${calls} fails ${fails}`);
         if (should) return;
       }
