@@ -1,4 +1,4 @@
-// npm run bench [-- scenario ...] [--repeats N]
+// npm run bench [-- scenario ...] [--repeats N] [--seconds N (soak)]
 // Scenarios: boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching, resilience, panics, soak (default: all but soak). Prints a table
 // per scenario and the JSON of the whole run, and writes it to
 // bench/results/latest.json. Ratios are measured within one run: these
@@ -12,19 +12,27 @@ import { heterogeneous } from './heterogeneous.mjs';
 import { iomix } from './iomix.mjs';
 import { batching } from './batching.mjs';
 import { resilience } from './resilience.mjs';
+import { panics } from './panics.mjs';
+import { soak } from './soak.mjs';
 import { machine, save } from './lib.mjs';
 
-const scenarios = { boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching, resilience };
+const scenarios = { boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching, resilience, panics, soak };
+/** Not in the default run: it takes `--seconds` (default 600). */
+const OPT_IN = new Set(['soak']);
 const args = process.argv.slice(2);
-const ri = args.indexOf('--repeats');
-const repeats = ri >= 0 ? Number(args[ri + 1]) : 5;
+const flag = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const repeats = flag('--repeats', 5);
+const seconds = flag('--seconds', 600);
 /** Other names a scenario answers to (issue 3 calls the I/O mix `io-mix`). */
 const aliases = { 'io-mix': 'iomix' };
-const chosen = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--repeats').map((a) => aliases[a] ?? a);
+const chosen = args.filter((a, i) => !a.startsWith('--') && !['--repeats', '--seconds'].includes(args[i - 1])).map((a) => aliases[a] ?? a);
 for (const c of chosen) if (!scenarios[c]) throw new Error(`unknown scenario ${c}; have ${Object.keys(scenarios).join(', ')}`);
 
 const run = { date: new Date().toISOString(), machine: machine(), repeats, results: {} };
 console.log(`crossfair bench on ${run.machine.cores} cores, ${run.machine.cpu}, node ${run.machine.node}, load ${run.machine.loadavg.join(' ')}`);
-for (const name of chosen.length ? chosen : Object.keys(scenarios)) run.results[name] = await scenarios[name]({ repeats });
+for (const name of chosen.length ? chosen : Object.keys(scenarios).filter((n) => !OPT_IN.has(n))) run.results[name] = await scenarios[name]({ repeats, seconds });
 const file = save('latest', run);
 console.log(`\n${JSON.stringify(run)}\n\nwritten to ${file}`);

@@ -38,10 +38,11 @@ export interface CrossfairErrorDetails {
 
 export class CrossfairError extends Error {
   readonly code: ErrorCode;
-  readonly pool?: string;
-  readonly runtime?: string;
-  readonly kind?: string;
-  readonly attempts?: number;
+  // `declare`: set only when known, so an error prints no undefined fields.
+  declare readonly pool?: string;
+  declare readonly runtime?: string;
+  declare readonly kind?: string;
+  declare readonly attempts?: number;
 
   constructor(code: ErrorCode, message: string, details: CrossfairErrorDetails = {}) {
     super(message, details.causes ? { cause: details.causes } : undefined);
