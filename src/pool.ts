@@ -34,7 +34,7 @@
 import type { NativeBackend } from './native/backend.js';
 import { RingTransport, type Completion, type Staged } from './transport/ring.js';
 import type { PoolConfig } from './options.js';
-import type { PoolStats, Runtime, Transport } from './types.js';
+import type { PoolHealth, PoolStats, Runtime, Transport } from './types.js';
 import type { PoolView } from './policy/placement.js';
 import { PoolModel } from './policy/pool-model.js';
 import { crossingUs, type PredictView } from './policy/predict.js';
@@ -103,6 +103,8 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   breaker = new Breaker(DEFAULT_BREAKER);
   /** Workers holding a task cancelled longer ago than the stuck grace period (the scheduler counts them). */
   stuck = 0;
+  /** No native progress for the grace period while tasks run (resilience.ts Liveness); the scheduler sets it. */
+  stalled = false;
   /** Adaptive batching (header); null = every flush crosses at once. */
   batcher: Batcher | null = new Batcher();
   /** A staged task is urgent: the batch crosses now. */
@@ -268,10 +270,16 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
       utilization: this.busy.utilization(now, this.workers),
       breaker: this.breaker.state,
       breakerOpened: this.breaker.opened,
-      health: this.breaker.health(now, this.stuck),
-      healthy: this.breaker.health(now, this.stuck) === 'healthy',
+      health: this.health(now),
+      healthy: this.health(now) === 'healthy',
       stuck: this.stuck,
+      stalled: this.stalled,
     };
+  }
+
+  /** Breaker state, stuck workers and native liveness, together (policy/breaker.ts). */
+  health(now: number): PoolHealth {
+    return this.breaker.health(now, this.stuck + (this.stalled ? 1 : 0));
   }
 
   nativeStats(): number[] | Promise<number[]> {

@@ -39,7 +39,7 @@ import { Limits } from './policy/limits.js';
 import { leastLoaded, roundRobin } from './policy/placement.js';
 import { PoolShares } from './policy/pool-shares.js';
 import { Breaker } from './policy/breaker.js';
-import { RUNTIME_FAILURES, StuckWatch, backoffMs } from './resilience.js';
+import { Liveness, NATIVE_COMPLETED, NATIVE_RUNNING, RUNTIME_FAILURES, StuckWatch, backoffMs } from './resilience.js';
 import { NativePool, type PoolTask } from './pool.js';
 import { openPools } from './pools.js';
 import { registerMetrics } from './metrics.js';
@@ -166,6 +166,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private readonly backingOff = new Set<Job>();
   private readonly stuck: StuckWatch<Job>;
   private readonly health = new Map<NativePool<Job>, PoolHealth>();
+  private liveness = new Map<NativePool<Job>, Liveness>();
+  private livenessTimer: NodeJS.Timeout | undefined;
   /** Pools that could not be loaded (options did not require them): 'down' for good. */
   private down: { cfg: PoolConfig; error: CrossfairError }[] = [];
   private flushScheduled = false;
@@ -210,7 +212,9 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
         s.checkHealth(p);
       });
       s.health.set(p, 'healthy');
+      s.liveness.set(p, new Liveness(cfg.stuckGraceMs));
     }
+    s.livenessTimer = setInterval(() => s.checkLiveness(), Math.max(10, cfg.stuckGraceMs / 2)).unref();
     if (cfg.classes.some((c) => c.latencyBudgetMs !== undefined)) for (const p of s.pools) p.headroom = cfg.headroom;
     if (cfg.batching === 'immediate') for (const p of s.pools) p.batcher = null;
     if (cfg.pools.some((p) => p.minShare > 0 || p.maxShare < 1)) s.shares = new PoolShares(cfg.pools, performance.now());
@@ -378,9 +382,29 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     return c.length > 0 && c.every((p) => !p.admits() && p.breaker.state === 'open');
   }
 
+  /** Reads each busy pool's native progress counters (resilience.ts Liveness). */
+  private checkLiveness(): void {
+    for (const [p, l] of this.liveness) {
+      if (p.inFlight === 0 && !l.stalled) continue;
+      const apply = (st: number[]): void => {
+        if (l.observe(performance.now(), st[NATIVE_RUNNING] ?? 0, st[NATIVE_COMPLETED] ?? 0)) {
+          p.stalled = l.stalled;
+          this.checkHealth(p);
+        }
+      };
+      try {
+        const st = p.nativeStats();
+        if (Array.isArray(st)) apply(st);
+        else st.then(apply, () => undefined);
+      } catch {
+        // A closed pool has no stats; close() stops this timer.
+      }
+    }
+  }
+
   /** Emits 'health' when a pool's health changed. */
   private checkHealth(p: NativePool<Job>): void {
-    const h = p.breaker.health(performance.now(), p.stuck);
+    const h = p.health(performance.now());
     const was = this.health.get(p);
     if (was === h) return;
     this.health.set(p, h);
@@ -446,6 +470,10 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     // The time was spent even if the task was cancelled meanwhile: charge it.
     this.queue.correct(job, job.estimateUs, execUs);
     pool.model.finish(job.task.kind.name, job.task.inLen, job.task.estimateCpuUs, job.estimateUs, execUs, performance.now(), c.status === STATUS.OK && job.state === IN_FLIGHT);
+    if (pool.stalled && this.liveness.get(pool)!.progressed(performance.now())) {
+      pool.stalled = false;
+      this.checkHealth(pool);
+    }
     if (job.state !== IN_FLIGHT) {
       this.stuck.returned(job); // cancelled earlier and already settled; its worker is free again
       return;
@@ -652,6 +680,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       if (n > 0) process.emitWarning(`crossfair: pool ${this.pools[i]!.name} still had ${n} busy worker(s) at close; its memory stays allocated`, { code: 'CROSSFAIR_CLOSE_BUSY' });
     });
     this.stuck.close();
+    clearInterval(this.livenessTimer);
     await this.ffiThreads?.destroy();
   }
 }
@@ -685,6 +714,7 @@ function downStats(cfg: PoolConfig): PoolStats {
     health: 'down',
     healthy: false,
     stuck: 0,
+    stalled: false,
   };
 }
 

@@ -197,6 +197,8 @@ export interface PoolStats {
   healthy: boolean;
   /** Workers holding a task cancelled longer ago than the stuck grace period. */
   stuck: number;
+  /** Tasks run natively but none completed for the stuck grace period (native progress counters). */
+  stalled: boolean;
 }
 
 export interface Totals {

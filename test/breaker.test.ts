@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Breaker, DEFAULT_BREAKER, WINDOW_BUCKETS, type BreakerConfig } from '../src/policy/breaker.js';
-import { StuckWatch, backoffMs } from '../src/resilience.js';
+import { Liveness, StuckWatch, backoffMs } from '../src/resilience.js';
 
 const cfg = (o: Partial<BreakerConfig> = {}): BreakerConfig => ({ ...DEFAULT_BREAKER, ...o });
 
@@ -131,4 +131,19 @@ test('stuck watch: a cancelled task not back after the grace marks its worker st
   assert.equal(pool.stuck, 0);
   assert.deepEqual(changes, [1, 0]);
   w.close();
+});
+
+test('liveness: tasks running and no native completion for the grace period is a stall; progress or idleness ends it', () => {
+  const l = new Liveness(100);
+  assert.equal(l.observe(0, 1, 5), false);
+  assert.equal(l.observe(99, 1, 5), false);
+  assert.equal(l.observe(100, 1, 5), true, 'stalled changed');
+  assert.equal(l.stalled, true);
+  assert.equal(l.observe(150, 1, 6), true, 'a completion: progress');
+  assert.equal(l.stalled, false);
+  assert.equal(l.observe(400, 0, 6), false, 'nothing running: never stalled');
+  assert.equal(l.observe(450, 1, 6), false, 'the clock restarts when work starts');
+  assert.equal(l.observe(550, 1, 6), true);
+  assert.equal(l.progressed(560), true, 'a completion seen directly');
+  assert.equal(l.stalled, false);
 });

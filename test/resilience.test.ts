@@ -81,3 +81,21 @@ test('hangs on one pool end E_TIMEOUT, the pool leaves healthy, and work goes on
     assertAccounting(s);
   });
 });
+
+test('a hang without a timeout is seen from native progress: the pool turns degraded (stalled), and healthy again once it moves', async () => {
+  await withScheduler({ pools: { rust: { runtime: 'rust', workers: 1 } }, stuckGraceMs: 50 }, async (s) => {
+    s.inject('rust', { hangRate: 1 });
+    const ac = new AbortController();
+    const hung = settle(s.submit({ kind: 'echo', input: 'x', signal: ac.signal }));
+    const [e] = (await once(s, 'health')) as [{ pool: string; to: string }];
+    assert.deepEqual([e.pool, e.to], ['rust', 'degraded']);
+    assert.equal(s.stats().pools.rust!.stalled, true);
+    s.inject('rust', null);
+    ac.abort(); // the hang sees its cancel flag; the worker is free again
+    assert.equal(((await hung) as { code: string }).code, 'E_ABORTED');
+    const r = await s.submit({ kind: 'echo', input: 'y' });
+    assert.equal(Buffer.from(r.output).toString(), 'y');
+    while (s.stats().pools.rust!.health !== 'healthy') await once(s, 'health');
+    assert.equal(s.stats().pools.rust!.stalled, false);
+  });
+});
