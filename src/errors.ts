@@ -84,7 +84,7 @@ const CODE_PREFIX = /^(E_[A-Z_]+): ([\s\S]*)$/;
  */
 export function fromNativeError(e: unknown, fallback: ErrorCode, details: CrossfairErrorDetails = {}): CrossfairError {
   if (e instanceof CrossfairError) return e;
-  const message = e instanceof Error ? e.message : show(e);
+  const message = e instanceof Error ? e.message : typeof e === 'string' ? e : show(e);
   const m = CODE_PREFIX.exec(message);
   if (m && (ERROR_CODES as readonly string[]).includes(m[1]!)) {
     return new CrossfairError(m[1] as ErrorCode, m[2]!, { ...details, causes: [e] });
