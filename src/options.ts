@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { CrossfairError, show } from './errors.js';
 import type { ClassOptions, PolicyName, PoolOptions, Runtime, SchedulerOptions, Transport } from './types.js';
 import { DEFAULT_BREAKER, type BreakerConfig } from './policy/breaker.js';
+import type { RolloutConfig } from './policy/rollout.js';
 
 export interface PoolConfig {
   name: string;
@@ -53,6 +54,8 @@ export interface SchedulerConfig {
   breaker: BreakerConfig;
   retry: RetryConfig;
   stuckGraceMs: number;
+  /** A candidate policy on part of the traffic (policy/rollout.ts). */
+  rollout: RolloutConfig | undefined;
 }
 
 export interface RetryConfig {
@@ -173,7 +176,7 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
   if (raw === undefined) raw = {};
   if (!isPlainObject(raw)) bad('options', 'must be a plain object');
   const o = raw as SchedulerOptions & Record<string, unknown>;
-  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit', 'headroom', 'batching', 'breaker', 'retry', 'stuckGraceMs']);
+  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit', 'headroom', 'batching', 'breaker', 'retry', 'stuckGraceMs', 'rollout']);
   const pools = names('pools', o.pools ?? { rust: { runtime: 'rust' }, go: { runtime: 'go' } }).map(([n, v]) => pool(n, v));
   const classes = names('classes', o.classes ?? { default: { weight: 1 } }).map(([n, v]) => klass(n, v));
   const policy = o.policy ?? 'fair';
@@ -207,6 +210,7 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
     breaker: breakerOption(o.breaker),
     retry: retryOption(o.retry),
     stuckGraceMs: o.stuckGraceMs === undefined ? DEFAULT_STUCK_GRACE_MS : num('stuckGraceMs', o.stuckGraceMs, 1, 3.6e6),
+    rollout: rolloutOption(o.rollout, classes.map((c) => c.name)),
   };
 }
 
@@ -238,6 +242,25 @@ function retryOption(v: unknown): RetryConfig {
   const baseMs = v.baseMs === undefined ? d.baseMs : num('retry.baseMs', v.baseMs, 0, 3.6e6);
   const maxMs = v.maxMs === undefined ? Math.max(d.maxMs, baseMs) : num('retry.maxMs', v.maxMs, baseMs, 3.6e6);
   return { maxAttempts: v.maxAttempts === undefined ? d.maxAttempts : int('retry.maxAttempts', v.maxAttempts, 1, 100), baseMs, maxMs };
+}
+
+function rolloutOption(v: unknown, classNames: string[]): RolloutConfig | undefined {
+  if (v === undefined) return undefined;
+  if (!isPlainObject(v)) bad('rollout', 'must be a plain object');
+  checkKeys('rollout', v, ['policy', 'classes', 'fraction']);
+  const policy = v.policy;
+  if (policy !== 'fifo' && policy !== 'round-robin' && policy !== 'fair') bad('rollout.policy', `must be 'fair', 'fifo' or 'round-robin', got ${show(policy)}`);
+  let list: string[] = [];
+  if (v.classes !== undefined) {
+    if (!Array.isArray(v.classes) || v.classes.length > 1000) bad('rollout.classes', 'must be an array of class names');
+    list = (v.classes as unknown[]).map((c, i) => {
+      if (typeof c !== 'string' || !classNames.includes(c)) bad(`rollout.classes[${i}]`, `no class ${show(c)}`);
+      return c;
+    });
+  }
+  const fraction = v.fraction === undefined ? 0 : num('rollout.fraction', v.fraction, 0, 1);
+  if (list.length === 0 && fraction === 0) bad('rollout', 'name classes or a fraction > 0 of tasks for the candidate policy');
+  return { policy, classes: list, fraction };
 }
 
 export { isPlainObject, FORBIDDEN_KEYS };

@@ -39,6 +39,7 @@ import { Limits } from './policy/limits.js';
 import { leastLoaded, roundRobin } from './policy/placement.js';
 import { PoolShares } from './policy/pool-shares.js';
 import { Breaker } from './policy/breaker.js';
+import { SplitQueue, inCanary } from './policy/rollout.js';
 import { Liveness, NATIVE_COMPLETED, NATIVE_RUNNING, RUNTIME_FAILURES, StuckWatch, backoffMs } from './resilience.js';
 import { NativePool, type PoolTask } from './pool.js';
 import { openPools } from './pools.js';
@@ -48,7 +49,7 @@ import { STATUS } from './transport/layout.js';
 import type { Completion, Staged } from './transport/ring.js';
 import type { ClassConfig, SchedulerConfig } from './options.js';
 import type { Piscina } from 'piscina';
-import type { ClassStats, CloseOptions, Faults, PolicyName, PoolHealth, PoolStats, Scheduler, SchedulerStats, Task, TaskResult, Totals } from './types.js';
+import type { ArmStats, ClassStats, CloseOptions, Faults, PolicyName, PoolHealth, PoolStats, Scheduler, SchedulerStats, Task, TaskResult, Totals } from './types.js';
 import type { PoolConfig } from './options.js';
 
 const QUEUED = 0;
@@ -77,6 +78,31 @@ class ClassState {
 }
 
 let jobSeq = 0;
+
+/** One rollout arm's counters (stats().rollout). */
+class Arm {
+  submitted = 0;
+  completed = 0;
+  failed = 0;
+  cancelled = 0;
+  waitSumMs = 0;
+  dispatched = 0;
+  execSumUs = 0;
+  readonly waits = new SampleWindow();
+
+  stats(policy: PolicyName): ArmStats {
+    return {
+      policy,
+      submitted: this.submitted,
+      completed: this.completed,
+      failed: this.failed,
+      cancelled: this.cancelled,
+      waitP99Ms: this.waits.quantile(0.99),
+      waitMeanMs: this.dispatched > 0 ? this.waitSumMs / this.dispatched : 0,
+      execMeanUs: this.completed > 0 ? this.execSumUs / this.completed : 0,
+    };
+  }
+}
 
 class Job implements PoolTask {
   state = QUEUED;
@@ -109,6 +135,8 @@ class Job implements PoolTask {
     public enqueuedAt: number,
     readonly resolve: (r: TaskResult) => void,
     readonly reject: (e: CrossfairError) => void,
+    /** In the rollout's candidate arm (policy/rollout.ts). */
+    readonly canary = false,
   ) {
     this.staged = { kindId: 0, input: task.input, inLen: task.inLen, outCap: task.kind.outCap(task.inLen) };
     this.predict = { kind: task.kind.name, inLen: task.inLen, hintUs: task.estimateCpuUs, io: task.estimateIo, pin, urgent: cls.cfg.latencyBudgetMs !== undefined };
@@ -170,6 +198,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private livenessTimer: NodeJS.Timeout | undefined;
   /** Pools that could not be loaded (options did not require them): 'down' for good. */
   private down: { cfg: PoolConfig; error: CrossfairError }[] = [];
+  /** Rollout arms: [baseline, candidate], when the option is set. */
+  private readonly arms: [Arm, Arm] | undefined;
   private flushScheduled = false;
   private paceTimer: NodeJS.Timeout | undefined;
   private rrPrevious = -1;
@@ -193,6 +223,10 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     this.registry = registry ?? new Registry();
     this.policy = cfg.policy;
     this.queue = this.makeQueue(cfg.policy);
+    if (cfg.rollout !== undefined) {
+      this.queue = new SplitQueue<Job>(this.queue, this.makeQueue(cfg.rollout.policy), cfg.policy === 'fair', cfg.rollout.policy === 'fair');
+      this.arms = [new Arm(), new Arm()];
+    }
     this.ctx = { kinds: new Set(), classes: new Set(this.classes.keys()), pools: new Map(), maxPayloadBytes: cfg.maxPayloadBytes, defaultClass: cfg.classes[0]!.name };
     this.stuck = new StuckWatch<Job>(cfg.stuckGraceMs, (p) => this.checkHealth(p as NativePool<Job>));
   }
@@ -260,7 +294,9 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     }
     const cls = this.classes.get(checked.className)!;
     const pin = checked.pool === undefined ? -1 : this.pools.findIndex((p) => p.name === checked.pool);
-    const job = new Job(checked, cls, pin, performance.now(), resolve, reject);
+    const canary = this.cfg.rollout !== undefined && inCanary(this.cfg.rollout, cls.name, jobSeq);
+    const job = new Job(checked, cls, pin, performance.now(), resolve, reject, canary);
+    if (this.arms) this.arms[canary ? 1 : 0].submitted++;
     if (checked.signal) {
       const signal = checked.signal;
       job.onAbort = () => this.cancel(job, 'E_ABORTED', 'aborted by its signal');
@@ -290,16 +326,15 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private flush(): void {
     this.flushScheduled = false;
     const pools = this.pools;
-    const rr = this.policy === 'round-robin';
-    const fair = this.policy === 'fair';
     // Under fair, a head that no pool can take now does not hold back tasks
     // another pool could run (work conservation); fifo and round-robin keep
-    // strict arrival order, as baselines.
-    const canTake = fair ? this.canTake : undefined;
+    // strict arrival order, as baselines. With a rollout each task is
+    // placed by its arm's policy.
+    const canTake = this.arms !== undefined ? this.canTakeAny : this.policy === 'fair' ? this.canTake : undefined;
     this.shares?.tick(performance.now());
     for (let job = this.queue.peek(canTake); job !== undefined; job = this.queue.peek(canTake)) {
       const kind = job.task.kind.name;
-      const i = fair ? this.fairPlace(job) : this.steer(job, rr ? roundRobin(kind, job.pin, pools, this.rrPrevious) : leastLoaded(kind, job.pin, pools));
+      const i = this.placeFor(job, this.policyOf(job));
       if (i < 0) {
         // Every pool that could run it has an open breaker: fail it now rather than hold the queue.
         if (this.unavailable(job)) {
@@ -323,6 +358,12 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       this.totals.queued--;
       this.totals.inFlight++;
       job.cls.waits.add(job.dispatchedAt - job.enqueuedAt);
+      if (this.arms) {
+        const arm = this.arms[job.canary ? 1 : 0];
+        arm.waits.add(job.dispatchedAt - job.enqueuedAt);
+        arm.waitSumMs += job.dispatchedAt - job.enqueuedAt;
+        arm.dispatched++;
+      }
     }
     const backlog = this.queue.live > 0;
     for (const p of pools) p.flush((e) => this.poolFailed(p, e), backlog);
@@ -330,12 +371,28 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     if (this.queue.live > 0) this.wakeForPace();
   }
 
-  /** canTake's decision for `job` when it made one (nothing changed since: same tick). */
-  private fairPlace(job: Job): number {
+  /** The policy that orders and places `job`: its rollout arm's. */
+  private policyOf(job: Job): PolicyName {
+    return job.canary ? this.cfg.rollout!.policy : this.policy;
+  }
+
+  /** The pool for `job` under `policy` (canTake's decision when it just made one), or -1. */
+  private placeFor(job: Job, policy: PolicyName): number {
     const d = this.decided;
     this.decided = undefined;
-    return d !== undefined && d.job === job ? d.pool : this.place(job);
+    if (d !== undefined && d.job === job) return d.pool;
+    if (policy === 'fair') return this.place(job);
+    const kind = job.task.kind.name;
+    return this.steer(job, policy === 'round-robin' ? roundRobin(kind, job.pin, this.pools, this.rrPrevious) : leastLoaded(kind, job.pin, this.pools));
   }
+
+  /** canTake for a rollout: placement by the task's arm's policy. */
+  private readonly canTakeAny = (job: Job): boolean => {
+    this.decided = undefined;
+    const pool = this.placeFor(job, this.policyOf(job));
+    this.decided = { job, pool };
+    return pool >= 0;
+  };
 
   /** Placement under fair; a task with a budget carries what is left of it. */
   private place(job: Job): number {
@@ -449,14 +506,21 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       throw new CrossfairError('E_BAD_OPTIONS', `policy must be 'fair', 'fifo' or 'round-robin', got ${show(policy)}`);
     }
     if (policy === this.policy) return;
+    // With a rollout only the baseline arm changes policy.
+    const split = this.queue instanceof SplitQueue ? (this.queue as SplitQueue<Job>) : undefined;
+    const from = split ? split.base : this.queue;
     const moving: Job[] = [];
-    for (let job = this.queue.peek(); job !== undefined; job = this.queue.peek()) {
-      this.queue.shift(0);
+    for (let job = from.peek(); job !== undefined; job = from.peek()) {
+      from.shift(0);
       moving.push(job);
     }
     moving.sort((a, b) => a.seq - b.seq);
-    this.queue = this.makeQueue(policy);
-    for (const job of moving) this.queue.push(job);
+    const to = this.makeQueue(policy);
+    for (const job of moving) to.push(job);
+    if (split) {
+      split.base = to;
+      split.baseFair = policy === 'fair';
+    } else this.queue = to;
     this.policy = policy;
     if (!this.flushScheduled && moving.length > 0) {
       this.flushScheduled = true;
@@ -490,9 +554,14 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     }
     job.state = DONE;
     this.detach(job);
+    const arm = this.arms?.[job.canary ? 1 : 0];
     if (c.status === STATUS.OK) {
       job.cls.completed++;
       this.totals.completed++;
+      if (arm) {
+        arm.completed++;
+        arm.execSumUs += c.execNs / 1000;
+      }
       job.resolve({
         output: c.output,
         pool: pool.name,
@@ -506,9 +575,11 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       if (code === 'E_ABORTED') {
         job.cls.cancelled++;
         this.totals.cancelled++;
+        if (arm) arm.cancelled++;
       } else {
         job.cls.failed++;
         this.totals.failed++;
+        if (arm) arm.failed++;
       }
       const message = c.status === STATUS.ABORTED ? 'the pool shut down while the task ran' : c.message;
       job.reject(new CrossfairError(code, message, { pool: pool.name, runtime: pool.runtime, kind: job.task.kind.name, attempts: job.attempts }));
@@ -574,12 +645,15 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     } else return;
     job.state = DONE;
     this.detach(job);
+    const arm = this.arms?.[job.canary ? 1 : 0];
     if (failed) {
       job.cls.failed++;
       this.totals.failed++;
+      if (arm) arm.failed++;
     } else {
       job.cls.cancelled++;
       this.totals.cancelled++;
+      if (arm) arm.cancelled++;
     }
     job.reject(new CrossfairError(code, message, { kind: job.task.kind.name, attempts: job.attempts, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) }));
     this.checkDrain();
@@ -629,7 +703,9 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     const pools: SchedulerStats['pools'] = {};
     for (const d of this.down) pools[d.cfg.name] = downStats(d.cfg);
     for (const p of this.pools) pools[p.name] = p.stats(now);
-    return { policy: this.policy, needsDrain: this.needsDrain, classes, pools, totals: { ...this.totals } };
+    const out: SchedulerStats = { policy: this.policy, needsDrain: this.needsDrain, classes, pools, totals: { ...this.totals } };
+    if (this.arms) out.rollout = { baseline: this.arms[0].stats(this.policy), candidate: this.arms[1].stats(this.cfg.rollout!.policy) };
+    return out;
   }
 
   inject(pool: string, faults: Faults | null): void {

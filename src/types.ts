@@ -107,6 +107,24 @@ export interface SchedulerOptions {
   retry?: RetryOptions;
   /** A running task cancelled this long ago that has not come back marks its worker stuck (pool 'degraded'). Default 1000. */
   stuckGraceMs?: number;
+  /**
+   * Runs a candidate policy beside `policy` on the tasks of the listed
+   * classes, or on a `fraction` (0..1) of all tasks, sharing the pools; the
+   * two arms are compared in `stats().rollout` (docs/RESILIENCE.md).
+   */
+  rollout?: { policy: PolicyName; classes?: string[]; fraction?: number };
+}
+
+/** One arm of a rollout, as stats() reports it. */
+export interface ArmStats {
+  policy: PolicyName;
+  submitted: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  waitP99Ms: number;
+  waitMeanMs: number;
+  execMeanUs: number;
 }
 
 export interface BreakerOptions {
@@ -219,6 +237,8 @@ export interface SchedulerStats {
   classes: Record<string, ClassStats>;
   pools: Record<string, PoolStats>;
   totals: Totals;
+  /** With the `rollout` option: the current policy's arm and the candidate's. */
+  rollout?: { baseline: ArmStats; candidate: ArmStats };
 }
 
 export interface Faults {
