@@ -29,6 +29,7 @@
  * (rejected tasks were never submitted).
  */
 import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
 import { CrossfairError, guard, refusal, show, type ErrorCode } from './errors.js';
 import { checkTask, type CheckedTask, type TaskContext } from './task.js';
@@ -690,6 +691,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     const classes: Record<string, ClassStats> = {};
     for (const [name, c] of this.classes) {
       classes[name] = {
+        weight: c.cfg.weight,
+        latencyBudgetMs: c.cfg.latencyBudgetMs,
         submitted: c.submitted,
         completed: c.completed,
         failed: c.failed,
@@ -718,6 +721,24 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
 
   metrics(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  metricsHandler(): (req: IncomingMessage, res: ServerResponse) => void {
+    return (req, res) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      this.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': this.registry.contentType });
+          res.end(req.method === 'HEAD' ? undefined : text);
+        },
+        (e: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e instanceof Error ? e.message : show(e)}\n`);
+        },
+      );
+    };
   }
 
   close(options: CloseOptions = {}): Promise<void> {

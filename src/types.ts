@@ -179,6 +179,9 @@ export interface TaskResult {
 }
 
 export interface ClassStats {
+  /** The class's configured weight and latency budget (for share and budget views). */
+  weight: number;
+  latencyBudgetMs: number | undefined;
   submitted: number;
   completed: number;
   failed: number;
@@ -256,6 +259,8 @@ export interface CloseOptions {
 export interface Scheduler extends EventEmitter {
   /** True from when queued tasks reach drainHighWater until they fall to drainLowWater. */
   readonly needsDrain: boolean;
+  /** A `node:http` request handler answering with the Prometheus exposition of `registry` (GET/HEAD; 405 otherwise). */
+  metricsHandler(): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
   /** Switches policy at run time; queued tasks keep their arrival order, none is lost or duplicated. */
   setPolicy(policy: PolicyName): void;
   submit(task: Task): Promise<TaskResult>;
