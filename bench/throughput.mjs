@@ -6,7 +6,7 @@ import { Piscina } from 'piscina';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createScheduler } from '../dist/esm/index.js';
-import { repeat, root, table } from './lib.mjs';
+import { median, repeat, root, table } from './lib.mjs';
 
 const N = 200_000;
 
@@ -51,5 +51,36 @@ export async function throughput({ repeats }) {
   table(`Throughput: ${N} tasks per run, all outstanding at once (median of ${repeats}; crossfair rows use 'fifo' unless named)`, rows);
   const fairVsFifo = fair.submit.v / submit.v;
   console.log(`policy 'fair' submit() throughput = ${(100 * fairVsFifo).toFixed(0)}% of 'fifo' in the same run`);
-  return { rows, fairVsFifo };
+  const metrics = await metricsCost(repeats);
+  return { rows, fairVsFifo, metrics };
+}
+
+/**
+ * What metrics cost (issue 5): submit() on echo with metrics on (the
+ * default) against `metrics: false`, both schedulers open at once and their
+ * runs alternated, so machine noise falls on both alike; medians.
+ */
+async function metricsCost(repeats) {
+  const open = (metrics) => createScheduler({ metrics, maxQueue: 1_000_000, pools: { rust: { runtime: 'rust', workers: 1 }, go: { runtime: 'go', workers: 1 } } });
+  const on = await open(true);
+  const off = await open(false);
+  const task = { kind: 'echo', input: '' };
+  const tasks = Array.from({ length: N }, () => task);
+  for (const s of [on, off]) await s.submitMany(tasks.slice(0, 20_000)); // warm-up
+  const runs = { on: [], off: [] };
+  for (let r = 0; r < Math.max(repeats, 3) * 2; r++) {
+    const [name, s] = r % 2 === 0 ? ['on', on] : ['off', off];
+    runs[name].push(await timed(() => Promise.all(tasks.map((t) => s.submit(t)))));
+  }
+  // A scrape, so the on-side did its exposition work too.
+  const text = await on.metrics();
+  await Promise.all([on.close(), off.close()]);
+  const v = { on: median(runs.on), off: median(runs.off) };
+  const ratio = v.on / v.off;
+  table(`Metrics cost: submit() echo, metrics on vs off, ${runs.on.length} alternated runs each (medians)`, [
+    { metrics: 'on (default)', 'tasks/s': Math.round(v.on), 'series scraped': text.split('\n').filter((l) => l && !l.startsWith('#')).length },
+    { metrics: 'off', 'tasks/s': Math.round(v.off), 'series scraped': 0 },
+  ]);
+  console.log(`metrics on = ${(100 * ratio).toFixed(0)}% of metrics off`);
+  return { on: v.on, off: v.off, ratio };
 }

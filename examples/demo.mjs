@@ -2,7 +2,10 @@
 // echo) across the Rust and Go pools, then a table per pool and kind.
 //   npm run demo                 a few seconds of work
 //   npm run demo -- --tasks 50000
+//   npm run demo -- --serve [--port N]   keep it running with the live dashboard
+//                                        and /metrics up, until Ctrl-C (serve.mjs)
 import { createScheduler } from '../dist/esm/index.js';
+import { task } from './mix.mjs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { availableParallelism, cpus } from 'node:os';
 
@@ -12,20 +15,15 @@ const arg = (name, dflt) => {
 };
 const TASKS = arg('tasks', 12_000);
 
+if (process.argv.includes('--serve')) {
+  const { serve } = await import('./serve.mjs');
+  await serve({ port: arg('port', 0) }); // returns after Ctrl-C, everything closed
+  process.exit(0);
+}
+
 const s = await createScheduler({
   pools: { rust: { runtime: 'rust', workers: 1 }, go: { runtime: 'go', workers: 1 } },
 });
-
-// A deterministic mix: what a service with hot native code might send.
-const payload = Buffer.alloc(16 * 1024, 7);
-function task(i) {
-  switch (i % 8) {
-    case 0: case 1: case 2: return { kind: 'sha256', input: payload.subarray(0, 1024 * (1 + (i % 16))) };
-    case 3: case 4: return { kind: 'spin', input: String(100 + (i % 5) * 100) };
-    case 5: return { kind: 'sleep', input: String(500 + (i % 4) * 500) };
-    default: return { kind: 'echo', input: payload.subarray(0, 256 + (i % 32) * 64) };
-  }
-}
 
 const rows = new Map(); // `${pool} ${kind}` → { lat: number[], failed }
 const delay = monitorEventLoopDelay({ resolution: 10 });

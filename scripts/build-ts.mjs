@@ -1,8 +1,10 @@
 // Compiles src/ to ESM (dist/esm) and CommonJS (dist/cjs) with declarations,
 // and the tests to dist-test/. `here.js` differs per format (see
-// src/native/here.ts), so it is written here for each output.
+// src/native/here.ts), so it is written here for each output; the
+// dashboard's page (src/dashboard/assets/, not TypeScript) is copied beside
+// each output's compiled dashboard/ (see src/dashboard/assets.ts).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -21,4 +23,7 @@ for (const t of targets) {
   mkdirSync(join(root, dir, 'native'), { recursive: true });
   writeFileSync(join(root, dir, 'native', 'here.js'), t === 'cjs' ? cjsHere : esmHere);
   if (t === 'cjs') writeFileSync(join(root, dir, 'package.json'), '{ "type": "commonjs" }\n');
+  const assets = join(root, dir, 'dashboard', 'assets');
+  rmSync(assets, { recursive: true, force: true }); // no stale file outlives its source
+  cpSync(join(root, 'src', 'dashboard', 'assets'), assets, { recursive: true });
 }

@@ -56,6 +56,8 @@ export interface SchedulerConfig {
   stuckGraceMs: number;
   /** A candidate policy on part of the traffic (policy/rollout.ts). */
   rollout: RolloutConfig | undefined;
+  /** Metrics on (with a tenant label capped at maxTenants per class, when set) or off. */
+  metrics: { enabled: boolean; maxTenants: number | undefined };
 }
 
 export interface RetryConfig {
@@ -176,7 +178,7 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
   if (raw === undefined) raw = {};
   if (!isPlainObject(raw)) bad('options', 'must be a plain object');
   const o = raw as SchedulerOptions & Record<string, unknown>;
-  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit', 'headroom', 'batching', 'breaker', 'retry', 'stuckGraceMs', 'rollout']);
+  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit', 'headroom', 'batching', 'breaker', 'retry', 'stuckGraceMs', 'rollout', 'metrics']);
   const pools = names('pools', o.pools ?? { rust: { runtime: 'rust' }, go: { runtime: 'go' } }).map(([n, v]) => pool(n, v));
   const classes = names('classes', o.classes ?? { default: { weight: 1 } }).map(([n, v]) => klass(n, v));
   const policy = o.policy ?? 'fair';
@@ -211,6 +213,7 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
     retry: retryOption(o.retry),
     stuckGraceMs: o.stuckGraceMs === undefined ? DEFAULT_STUCK_GRACE_MS : num('stuckGraceMs', o.stuckGraceMs, 1, 3.6e6),
     rollout: rolloutOption(o.rollout, classes.map((c) => c.name)),
+    metrics: metricsOption(o.metrics),
   };
 }
 
@@ -261,6 +264,20 @@ function rolloutOption(v: unknown, classNames: string[]): RolloutConfig | undefi
   const fraction = v.fraction === undefined ? 0 : num('rollout.fraction', v.fraction, 0, 1);
   if (list.length === 0 && fraction === 0) bad('rollout', 'name classes or a fraction > 0 of tasks for the candidate policy');
   return { policy, classes: list, fraction };
+}
+
+/** Default cap on tenant label values per class when the tenant label is on. */
+export const DEFAULT_MAX_TENANTS = 100;
+
+function metricsOption(v: unknown): SchedulerConfig['metrics'] {
+  if (v === undefined || v === true) return { enabled: true, maxTenants: undefined };
+  if (v === false) return { enabled: false, maxTenants: undefined };
+  if (!isPlainObject(v)) bad('metrics', 'must be a boolean or a plain object');
+  checkKeys('metrics', v, ['tenantLabel', 'maxTenants']);
+  if (v.tenantLabel !== undefined && typeof v.tenantLabel !== 'boolean') bad('metrics.tenantLabel', 'must be a boolean');
+  if (v.maxTenants !== undefined && v.tenantLabel !== true) bad('metrics.maxTenants', 'needs tenantLabel: true');
+  const maxTenants = v.tenantLabel === true ? (v.maxTenants === undefined ? DEFAULT_MAX_TENANTS : int('metrics.maxTenants', v.maxTenants, 1, 10_000)) : undefined;
+  return { enabled: true, maxTenants };
 }
 
 export { isPlainObject, FORBIDDEN_KEYS };

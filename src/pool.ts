@@ -99,6 +99,10 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   credit: number;
   /** Fraction of credit kept for urgent tasks (header); 0 = none. */
   headroom = 0;
+  /** Index among the scheduler's pools (set by the scheduler). */
+  index = -1;
+  /** Called after each boundary call with its tasks and the JS time it took (metrics). */
+  onBatch: ((tasks: number, ms: number) => void) | undefined = undefined;
   /** The pool's circuit breaker (policy/breaker.ts); the scheduler replaces it with a configured one. */
   breaker = new Breaker(DEFAULT_BREAKER);
   /** Workers holding a task cancelled longer ago than the stuck grace period (the scheduler counts them). */
@@ -238,12 +242,14 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     this.lastBatch = n;
     this.urgentStaged = false;
     this.batcher?.sent(n, this.meanExecUs);
+    const t0 = this.onBatch === undefined ? 0 : performance.now();
     try {
       const r = this.ring.commit();
       if (typeof r !== 'number') r.catch(onError);
     } catch (e) {
       onError(e);
     }
+    this.onBatch?.(n, performance.now() - t0);
   }
 
   cancel(t: T): void {

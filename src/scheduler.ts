@@ -45,12 +45,16 @@ import { Liveness, NATIVE_COMPLETED, NATIVE_RUNNING, RUNTIME_FAILURES, StuckWatc
 import { NativePool, type PoolTask } from './pool.js';
 import { openPools } from './pools.js';
 import { registerMetrics } from './metrics.js';
+import { Telemetry } from './telemetry.js';
+import { dispatched, ended, retrying, startTask, tracingOn, type TaskSpan } from './tracing.js';
+import { TaskQueue } from './queue/task-queue.js';
 import { SampleWindow } from './stats.js';
+import { serveDashboard } from './dashboard/server.js';
 import { STATUS } from './transport/layout.js';
 import type { Completion, Staged } from './transport/ring.js';
 import type { ClassConfig, SchedulerConfig } from './options.js';
 import type { Piscina } from 'piscina';
-import type { ArmStats, ClassStats, CloseOptions, Faults, PolicyName, PoolHealth, PoolStats, Scheduler, SchedulerStats, Task, TaskResult, Totals } from './types.js';
+import type { ArmStats, ClassStats, CloseOptions, Dashboard, DashboardOptions, Faults, PolicyName, PoolHealth, PoolStats, Scheduler, SchedulerStats, Task, TaskResult, Totals } from './types.js';
 import type { PoolConfig } from './options.js';
 
 const QUEUED = 0;
@@ -69,7 +73,13 @@ class ClassState {
   inFlight = 0;
   servedNs = 0;
   readonly waits = new SampleWindow();
-  constructor(readonly cfg: ClassConfig) {
+  /** Queued tasks in arrival order (lazy removal), for the oldest task's age; only with metrics on. */
+  readonly arrivals = new TaskQueue<Job>();
+  constructor(
+    readonly cfg: ClassConfig,
+    /** Index among the scheduler's classes. */
+    readonly index: number,
+  ) {
     this.limits = new Limits(cfg, performance.now());
   }
 
@@ -118,9 +128,13 @@ class Job implements PoolTask {
   /** Cost charged at dispatch (fair queue and pool backlog), µs. */
   estimateUs = 0;
   attempts = 1;
+  /** When submit() took it (enqueuedAt moves on a retry). */
+  readonly submittedAt: number;
   /** Index of the pool the last attempt failed on (placement prefers another), or -1. */
   avoid = -1;
   retryTimer: NodeJS.Timeout | undefined = undefined;
+  /** Its trace spans, when the application registered a tracer provider (tracing.ts). */
+  span: TaskSpan | undefined = undefined;
   readonly staged: Staged;
   /** The task as placement sees it. */
   readonly predict: PredictTask;
@@ -139,6 +153,7 @@ class Job implements PoolTask {
     /** In the rollout's candidate arm (policy/rollout.ts). */
     readonly canary = false,
   ) {
+    this.submittedAt = enqueuedAt;
     this.staged = { kindId: 0, input: task.input, inLen: task.inLen, outCap: task.kind.outCap(task.inLen) };
     this.predict = { kind: task.kind.name, inLen: task.inLen, hintUs: task.estimateCpuUs, io: task.estimateIo, pin, urgent: cls.cfg.latencyBudgetMs !== undefined };
     this.laneKey = pin < 0 && task.estimateIo !== true ? task.kind.name : `${task.kind.name}|${pin}|${task.estimateIo === true ? 1 : 0}`;
@@ -199,6 +214,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private livenessTimer: NodeJS.Timeout | undefined;
   /** Pools that could not be loaded (options did not require them): 'down' for good. */
   private down: { cfg: PoolConfig; error: CrossfairError }[] = [];
+  /** Metrics recording on the task path (telemetry.ts), when metrics are on. */
+  private telemetry: Telemetry | undefined;
   /** Rollout arms: [baseline, candidate], when the option is set. */
   private readonly arms: [Arm, Arm] | undefined;
   private flushScheduled = false;
@@ -220,7 +237,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
 
   private constructor(private readonly cfg: SchedulerConfig, registry: Registry | undefined) {
     super();
-    for (const c of cfg.classes) this.classes.set(c.name, new ClassState(c));
+    cfg.classes.forEach((c, i) => this.classes.set(c.name, new ClassState(c, i)));
     this.registry = registry ?? new Registry();
     this.policy = cfg.policy;
     this.queue = this.makeQueue(cfg.policy);
@@ -243,6 +260,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     }
     for (const p of s.pools) {
       p.breaker = new Breaker(cfg.breaker, (from, to, reason) => {
+        s.telemetry?.breaker(p.index, to);
         s.emit('breaker', { pool: p.name, runtime: p.runtime, from, to, reason });
         s.checkHealth(p);
       });
@@ -260,7 +278,29 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       for (const k of p.kinds.keys()) kinds.add(k);
     }
     s.ctx.kinds = kinds;
-    registerMetrics(s.registry, cfg.metricsPrefix, () => s.stats());
+    s.pools.forEach((p, i) => (p.index = i));
+    if (cfg.metrics.enabled) {
+      const t = new Telemetry(cfg.classes.length, s.pools.length, cfg.metrics.maxTenants);
+      s.telemetry = t;
+      for (const p of s.pools) p.onBatch = (n, ms) => t.batch(p.index, n, ms);
+      registerMetrics(s.registry, cfg.metricsPrefix, {
+        stats: () => s.stats(),
+        telemetry: t,
+        classNames: cfg.classes.map((c) => c.name),
+        pools: s.pools,
+        oldestQueuedMs: (c) => {
+          const head = [...s.classes.values()][c]!.arrivals.peek();
+          return head === undefined ? 0 : performance.now() - head.enqueuedAt;
+        },
+        oldestInFlightMs: (i) => {
+          let oldest = Infinity;
+          for (const job of s.pools[i]!.ring.owners()) if (job.state === IN_FLIGHT && job.dispatchedAt < oldest) oldest = job.dispatchedAt;
+          return oldest === Infinity ? 0 : performance.now() - oldest;
+        },
+        capacity: (i) => s.pools[i]!.model.capacity(),
+        maxQueue: cfg.maxQueue,
+      });
+    }
     return s;
   }
 
@@ -290,6 +330,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       c.limits.admit(c.queued, checked.tenant, performance.now());
     } catch (e) {
       this.totals.rejected++;
+      this.telemetry?.rejectedTask(e instanceof CrossfairError ? e.code : 'E_BAD_INPUT');
       reject(e instanceof CrossfairError ? e : new CrossfairError('E_BAD_INPUT', `invalid task: ${e instanceof Error ? e.message : show(e)}`, { causes: [e] }));
       return;
     }
@@ -298,6 +339,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     const canary = this.cfg.rollout !== undefined && inCanary(this.cfg.rollout, cls.name, jobSeq);
     const job = new Job(checked, cls, pin, performance.now(), resolve, reject, canary);
     if (this.arms) this.arms[canary ? 1 : 0].submitted++;
+    if (tracingOn(job.enqueuedAt)) job.span = startTask(job.enqueuedAt, { kind: checked.kind.name, className: cls.name, tenant: checked.tenant });
     if (checked.signal) {
       const signal = checked.signal;
       job.onAbort = () => this.cancel(job, 'E_ABORTED', 'aborted by its signal');
@@ -309,6 +351,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     this.totals.submitted++;
     this.totals.queued++;
     this.queue.push(job);
+    if (this.telemetry) cls.arrivals.push(job);
     if (!this.needsDrain && this.totals.queued >= this.cfg.drainHighWater) this.needsDrain = true;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -353,12 +396,14 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       this.shares?.add(i, job.estimateUs);
       this.rrPrevious = i;
       job.state = IN_FLIGHT;
+      if (this.telemetry) job.cls.arrivals.peek(); // drops the heads that left, so it holds only what waits
       job.pool = pool;
       job.cls.queued--;
       job.cls.inFlight++;
       this.totals.queued--;
       this.totals.inFlight++;
       job.cls.waits.add(job.dispatchedAt - job.enqueuedAt);
+      if (job.span) dispatched(job.span, job.dispatchedAt, pool.name, pool.runtime, job.attempts);
       if (this.arms) {
         const arm = this.arms[job.canary ? 1 : 0];
         arm.waits.add(job.dispatchedAt - job.enqueuedAt);
@@ -555,6 +600,11 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     }
     job.state = DONE;
     this.detach(job);
+    if (job.span) ended(job.span, performance.now(), { pool: pool.name, runtime: pool.runtime, attempts: job.attempts, execUs, ...(c.status === STATUS.OK ? {} : { code: STATUS_CODES[c.status] ?? 'E_TASK_FAILED', message: c.message }) });
+    if (this.telemetry) {
+      const now = performance.now();
+      this.telemetry.settled(job.cls.index, pool.index, job.dispatchedAt - job.enqueuedAt, execUs, now - job.submittedAt, c.status === STATUS.OK ? undefined : (STATUS_CODES[c.status] ?? 'E_TASK_FAILED'), job.task.tenant, now);
+    }
     const arm = this.arms?.[job.canary ? 1 : 0];
     if (c.status === STATUS.OK) {
       job.cls.completed++;
@@ -596,6 +646,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private retry(job: Job, pool: NativePool<Job>): void {
     job.attempts++;
     this.totals.retries++;
+    if (this.telemetry) this.telemetry.retried[job.cls.index]!++;
     job.avoid = this.pools.indexOf(pool);
     job.laneKey = `${job.task.kind.name}|${job.pin}|${job.task.estimateIo === true ? 1 : 0}|avoid${job.avoid}`;
     job.state = BACKOFF;
@@ -603,6 +654,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     job.cls.queued++;
     this.totals.queued++;
     this.backingOff.add(job);
+    const delay = backoffMs(job.attempts, this.cfg.retry, this.rng);
+    if (job.span) retrying(job.span, performance.now(), job.attempts, delay);
     job.retryTimer = setTimeout(() => {
       job.retryTimer = undefined;
       this.backingOff.delete(job);
@@ -610,11 +663,12 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       job.state = QUEUED;
       job.enqueuedAt = performance.now();
       this.queue.push(job);
+      if (this.telemetry) job.cls.arrivals.push(job);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         queueMicrotask(this.flushMicrotask);
       }
-    }, backoffMs(job.attempts, this.cfg.retry, this.rng));
+    }, delay);
   }
 
   /**
@@ -646,6 +700,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     } else return;
     job.state = DONE;
     this.detach(job);
+    this.telemetry?.cancelledTask(job.cls.index, code);
+    if (job.span) ended(job.span, performance.now(), { attempts: job.attempts, code, message, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) });
     const arm = this.arms?.[job.canary ? 1 : 0];
     if (failed) {
       job.cls.failed++;
@@ -739,6 +795,11 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
         },
       );
     };
+  }
+
+  /** The dashboard server (dashboard/server.ts) over this scheduler's stats() and metricsHandler(). */
+  serveDashboard(options?: DashboardOptions): Promise<Dashboard> {
+    return serveDashboard(this, options);
   }
 
   close(options: CloseOptions = {}): Promise<void> {

@@ -113,6 +113,13 @@ export interface SchedulerOptions {
    * two arms are compared in `stats().rollout` (docs/RESILIENCE.md).
    */
   rollout?: { policy: PolicyName; classes?: string[]; fraction?: number };
+  /**
+   * Prometheus metrics (docs/OBSERVABILITY.md). Default true. `false` records
+   * nothing and registers nothing. `{ tenantLabel: true, maxTenants }` adds
+   * completions by tenant, at most maxTenants (default 100) per class, the
+   * rest counted as "other".
+   */
+  metrics?: boolean | { tenantLabel?: boolean; maxTenants?: number };
 }
 
 /** One arm of a rollout, as stats() reports it. */
@@ -255,12 +262,36 @@ export interface CloseOptions {
   timeoutMs?: number;
 }
 
+export interface DashboardOptions {
+  /** Port to listen on; 0 (default) takes any free port (see Dashboard.port). */
+  port?: number;
+  /** Address to listen on. Default "127.0.0.1" (loopback only). */
+  host?: string;
+}
+
+/** A running dashboard server (serveDashboard). */
+export interface Dashboard {
+  /** The page's address, e.g. "http://127.0.0.1:41234/"; `${url}metrics` and `${url}stats.json` beside it. */
+  url: string;
+  /** The port actually bound. */
+  port: number;
+  /** Stops listening and ends open connections; idempotent. */
+  close(): Promise<void>;
+}
+
 /** Events: 'drain', emitted when needsDrain turns false again. */
 export interface Scheduler extends EventEmitter {
   /** True from when queued tasks reach drainHighWater until they fall to drainLowWater. */
   readonly needsDrain: boolean;
   /** A `node:http` request handler answering with the Prometheus exposition of `registry` (GET/HEAD; 405 otherwise). */
   metricsHandler(): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
+  /**
+   * Serves the live dashboard (charts of queue depth, utilization per
+   * runtime, served share vs entitlement, p99 wait vs budget, breakers),
+   * /stats.json and /metrics over `node:http`. Assets come from the package;
+   * the page fetches nothing from elsewhere. Not closed by close().
+   */
+  serveDashboard(options?: DashboardOptions): Promise<Dashboard>;
   /** Switches policy at run time; queued tasks keep their arrival order, none is lost or duplicated. */
   setPolicy(policy: PolicyName): void;
   submit(task: Task): Promise<TaskResult>;
