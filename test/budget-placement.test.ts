@@ -3,9 +3,10 @@
 // classes. Deterministic: models are fed by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PoolModel } from '../src/policy/pool-model.js';
+import type { PoolModel } from '../src/policy/pool-model.js';
 import { placeByPrediction, type PredictTask, type PredictView } from '../src/policy/predict.js';
 import { reserveFor } from '../src/pool.js';
+import { ioPools, measured } from './models.js';
 
 const ALL = new Set(['spin', 'sleep']);
 const view = (model: PoolModel, credit: (kind: string, urgent: boolean) => boolean = () => true): PredictView => ({
@@ -18,24 +19,6 @@ const view = (model: PoolModel, credit: (kind: string, urgent: boolean) => boole
 const task = (kind: string, extra: Partial<PredictTask> = {}): PredictTask => ({ kind, inLen: 3, pin: -1, ...extra });
 const noRng = (): number => assert.fail('rng must not be used with <= 2 candidates');
 
-function measured(name: string, kind: string, costUs: number, workers = 1): PoolModel {
-  const m = new PoolModel(name, workers);
-  for (let i = 0; i < 10; i++) m.observe(kind, 3, costUs);
-  return m;
-}
-
-/** Pool 0 overlaps sleeps (8 at once on 2 workers) at 1000 µs each; pool 1 runs them on its 2 workers at 700 µs. */
-function ioPools(): [PoolModel, PoolModel] {
-  const overlapping = new PoolModel('overlapping', 2);
-  const threads = new PoolModel('threads', 2);
-  for (let k = 0, t = 0; k < 200; k++, t += 2) {
-    const a = Array.from({ length: 8 }, () => overlapping.start('sleep', 3, undefined, t));
-    a.forEach((c) => overlapping.finish('sleep', 3, undefined, c, 1000, t + 1));
-    const b = Array.from({ length: 2 }, () => threads.start('sleep', 3, undefined, t));
-    b.forEach((c) => threads.finish('sleep', 3, undefined, c, 700, t + 0.7));
-  }
-  return [overlapping, threads];
-}
 
 test('spill: an I/O task whose cheap-waiting pool would break its budget goes where it keeps it', () => {
   const [overlapping, threads] = ioPools();
@@ -52,8 +35,8 @@ test('spill: an I/O task whose cheap-waiting pool would break its budget goes wh
 });
 
 test('spill beyond two pools: when both sampled candidates break the budget, the earliest of all is taken', () => {
-  const slow = [measured('s0', 'spin', 3000), measured('s1', 'spin', 3000), measured('s2', 'spin', 3000)];
-  const fast = measured('fast', 'spin', 100);
+  const slow = [measured('s0', { spin: 3000 }), measured('s1', { spin: 3000 }), measured('s2', { spin: 3000 })];
+  const fast = measured('fast', { spin: 100 });
   const pools = [...slow, fast].map((m) => view(m));
   // An rng that always samples candidates 0 and 1 (both slow).
   const first = (): number => 0;
@@ -77,7 +60,7 @@ test('headroom: the top credits are kept for urgent tasks, leaving at least one 
   }
   // Placement asks for credit as urgent or not.
   const full = (_kind: string, urgent: boolean): boolean => urgent; // only the headroom is left
-  const m = measured('p', 'spin', 100);
+  const m = measured('p', { spin: 100 });
   assert.equal(placeByPrediction(task('spin'), [view(m, full)], noRng), -1);
   assert.equal(placeByPrediction(task('spin', { urgent: true }), [view(m, full)], noRng), 0);
   assert.equal(placeByPrediction(task('spin', { urgent: true, pin: 0 }), [view(m, full)], noRng), 0, 'pins use the headroom too');

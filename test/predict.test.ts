@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { PoolModel } from '../src/policy/pool-model.js';
 import { crossingUs, placeByPrediction, predictedCompletionUs, type PredictTask, type PredictView } from '../src/policy/predict.js';
 import { rng } from './sim.js';
+import { ioPools, measured } from './models.js';
 
 const ALL = new Set(['echo', 'spin', 'sleep', 'sha256']);
 
@@ -15,12 +16,6 @@ function view(model: PoolModel, hasCredit = true, kinds: ReadonlySet<string> = A
   return { model, hasCredit, kinds, crossingUs: crossing };
 }
 
-/** A model that measured each kind at the given cost. */
-function measured(name: string, costs: Record<string, number>, workers = 1): PoolModel {
-  const m = new PoolModel(name, workers);
-  for (const [k, c] of Object.entries(costs)) for (let i = 0; i < 10; i++) m.observe(k, 3, c);
-  return m;
-}
 
 const task = (kind: string, extra: Partial<PredictTask> = {}): PredictTask => ({ kind, inLen: 3, pin: -1, ...extra });
 const noRng = (): number => assert.fail('rng must not be used with <= 2 candidates');
@@ -85,14 +80,7 @@ test('power-of-two choices only with more than two candidates', () => {
 
 test('I/O tasks go where waiting is measurably cheap; without evidence, by completion', () => {
   // Pool 0 overlaps sleeps (8 at once on 2 workers); pool 1 runs 2 at once.
-  const overlapping = new PoolModel('overlapping', 2);
-  const threads = new PoolModel('threads', 2);
-  for (let k = 0, t = 0; k < 200; k++, t += 2) {
-    const a = Array.from({ length: 8 }, () => overlapping.start('sleep', 3, undefined, t));
-    a.forEach((c) => overlapping.finish('sleep', 3, undefined, c, 1000, t + 1));
-    const b = Array.from({ length: 2 }, () => threads.start('sleep', 3, undefined, t));
-    b.forEach((c) => threads.finish('sleep', 3, undefined, c, 700, t + 0.7));
-  }
+  const [overlapping, threads] = ioPools();
   // Give the overlapping pool a backlog so that, by completion alone, it loses.
   for (let i = 0; i < 40; i++) overlapping.start('sleep', 3, undefined, 400);
   const pools = [view(overlapping), view(threads)];
