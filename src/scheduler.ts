@@ -577,10 +577,12 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   /** Step 3: a completion from `pool`. */
   private settle(job: Job, c: Completion, pool: NativePool<Job>): void {
     const execUs = c.execNs / 1000;
+    // One clock read for everything this completion updates.
+    const now = performance.now();
     // The time was spent even if the task was cancelled meanwhile: charge it.
     this.queue.correct(job, job.estimateUs, execUs);
-    pool.model.finish(job.task.kind.name, job.task.inLen, job.task.estimateCpuUs, job.estimateUs, execUs, performance.now(), c.status === STATUS.OK && job.state === IN_FLIGHT);
-    if (pool.stalled && this.liveness.get(pool)!.progressed(performance.now())) {
+    pool.model.finish(job.task.kind.name, job.task.inLen, job.task.estimateCpuUs, job.estimateUs, execUs, now, c.status === STATUS.OK && job.state === IN_FLIGHT);
+    if (pool.stalled && this.liveness.get(pool)!.progressed(now)) {
       pool.stalled = false;
       this.checkHealth(pool);
     }
@@ -589,7 +591,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       return;
     }
     const runtimeFailed = RUNTIME_FAILURES.has(c.status);
-    pool.breaker.record(!runtimeFailed, performance.now());
+    pool.breaker.record(!runtimeFailed, now);
     if (runtimeFailed || this.health.get(pool) !== 'healthy') this.checkHealth(pool);
     job.cls.inFlight--;
     this.totals.inFlight--;
@@ -600,9 +602,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     }
     job.state = DONE;
     this.detach(job);
-    if (job.span) ended(job.span, performance.now(), { pool: pool.name, runtime: pool.runtime, attempts: job.attempts, execUs, ...(c.status === STATUS.OK ? {} : { code: STATUS_CODES[c.status] ?? 'E_TASK_FAILED', message: c.message }) });
+    if (job.span) ended(job.span, now, { pool: pool.name, runtime: pool.runtime, attempts: job.attempts, execUs, ...(c.status === STATUS.OK ? {} : { code: STATUS_CODES[c.status] ?? 'E_TASK_FAILED', message: c.message }) });
     if (this.telemetry) {
-      const now = performance.now();
       this.telemetry.settled(job.cls.index, pool.index, job.dispatchedAt - job.enqueuedAt, execUs, now - job.submittedAt, c.status === STATUS.OK ? undefined : (STATUS_CODES[c.status] ?? 'E_TASK_FAILED'), job.task.tenant, now);
     }
     const arm = this.arms?.[job.canary ? 1 : 0];

@@ -56,6 +56,9 @@ export class Breaker {
   opened = 0;
   private readonly calls = new Array<number>(WINDOW_BUCKETS).fill(0);
   private readonly fails = new Array<number>(WINDOW_BUCKETS).fill(0);
+  /** Sums of calls and fails: kept as buckets fill and empty (record runs once per task). */
+  private callSum = 0;
+  private failSum = 0;
   private bucketAt = 0;
   private openedAt = 0;
   private probesOut = 0;
@@ -100,10 +103,14 @@ export class Breaker {
     this.roll(now);
     const b = this.bucket(now);
     this.calls[b]!++;
-    if (!ok) this.fails[b]!++;
+    this.callSum++;
+    if (!ok) {
+      this.fails[b]!++;
+      this.failSum++;
+    }
     this.streak = ok ? 0 : this.streak + 1;
-    const calls = sum(this.calls);
-    const fails = sum(this.fails);
+    const calls = this.callSum;
+    const fails = this.failSum;
     if (this.streak >= this.cfg.minCalls) {
       this.open(now, `${this.streak} tasks in a row failed`);
     } else if (calls >= this.cfg.minCalls && fails / calls >= this.cfg.errorRate) {
@@ -114,16 +121,14 @@ export class Breaker {
   /** Failure share of the window now (0 without outcomes). */
   failureRate(now: number): number {
     this.roll(now);
-    const calls = sum(this.calls);
-    return calls === 0 ? 0 : sum(this.fails) / calls;
+    return this.callSum === 0 ? 0 : this.failSum / this.callSum;
   }
 
   /** The pool's health (header); `stuck` = workers the scheduler knows are stuck. */
   health(now: number, stuck: number): PoolHealth {
     if (this.state === 'open' && now - this.openedAt < this.cfg.openMs) return 'down';
     if (this.state !== 'closed' || stuck > 0) return 'degraded';
-    const calls = sum(this.calls);
-    return calls >= this.cfg.minCalls / 2 && this.failureRate(now) >= DEGRADED_RATE ? 'degraded' : 'healthy';
+    return this.failureRate(now) >= DEGRADED_RATE && this.callSum >= this.cfg.minCalls / 2 ? 'degraded' : 'healthy';
   }
 
   private open(now: number, why: string): void {
@@ -143,6 +148,8 @@ export class Breaker {
     this.streak = 0;
     this.calls.fill(0);
     this.fails.fill(0);
+    this.callSum = 0;
+    this.failSum = 0;
     this.bucketAt = Math.floor(now / this.width());
   }
 
@@ -160,6 +167,8 @@ export class Breaker {
     const steps = Math.min(WINDOW_BUCKETS, at - this.bucketAt);
     for (let k = 1; k <= steps; k++) {
       const b = (this.bucketAt + k) % WINDOW_BUCKETS;
+      this.callSum -= this.calls[b]!;
+      this.failSum -= this.fails[b]!;
       this.calls[b] = 0;
       this.fails[b] = 0;
     }
@@ -167,8 +176,3 @@ export class Breaker {
   }
 }
 
-function sum(xs: readonly number[]): number {
-  let s = 0;
-  for (const x of xs) s += x;
-  return s;
-}
