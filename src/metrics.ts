@@ -7,6 +7,7 @@
  * (name, help, type, get()) in the user's prom-client registry or ours.
  */
 import type { Registry } from 'prom-client';
+import { CrossfairError } from './errors.js';
 import type { SchedulerStats } from './types.js';
 import type { FastHistogram, Telemetry } from './telemetry.js';
 
@@ -35,7 +36,22 @@ export interface MetricsSource {
 const STATES = ['closed', 'open', 'half-open'] as const;
 const HEALTHS = ['healthy', 'degraded', 'down'] as const;
 
+/**
+ * Registers every series in `registry`. A name the registry already has
+ * (two schedulers sharing a registry with one prefix) is E_BAD_OPTIONS, and
+ * the series registered before it are removed again: all or nothing.
+ */
 export function registerMetrics(registry: Registry, prefix: string, src: MetricsSource): void {
+  const done: string[] = [];
+  try {
+    register(registry, prefix, src, done);
+  } catch (e) {
+    for (const name of done) registry.removeSingleMetric(name);
+    throw e;
+  }
+}
+
+function register(registry: Registry, prefix: string, src: MetricsSource, done: string[]): void {
   // One snapshot per scrape: the registry collects every metric in the same
   // tick, so the first collect takes it and the rest of the tick reuses it.
   let current: SchedulerStats | undefined;
@@ -52,6 +68,10 @@ export function registerMetrics(registry: Registry, prefix: string, src: Metrics
   const poolLabels = (i: number): Labels => ({ pool: pools[i]!.name, runtime: pools[i]!.runtime });
   const add = (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', rows: () => Row[]): void => {
     const full = prefix + name;
+    if (registry.getSingleMetric(full) !== undefined) {
+      throw new CrossfairError('E_BAD_OPTIONS', `registry: it already has a metric named ${full}; give each scheduler on one registry its own metricsPrefix`);
+    }
+    done.push(full);
     registry.registerMetric({
       name: full,
       help,

@@ -44,7 +44,7 @@ import { SplitQueue, inCanary } from './policy/rollout.js';
 import { Liveness, NATIVE_COMPLETED, NATIVE_RUNNING, RUNTIME_FAILURES, StuckWatch, backoffMs } from './resilience.js';
 import { NativePool, type PoolTask } from './pool.js';
 import { openPools } from './pools.js';
-import { registerMetrics } from './metrics.js';
+import { registerMetrics, type MetricsSource } from './metrics.js';
 import { Telemetry } from './telemetry.js';
 import { dispatched, ended, retrying, startTask, tracingOn, type TaskSpan } from './tracing.js';
 import { TaskQueue } from './queue/task-queue.js';
@@ -283,7 +283,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       const t = new Telemetry(cfg.classes.length, s.pools.length, cfg.metrics.maxTenants);
       s.telemetry = t;
       for (const p of s.pools) p.onBatch = (n, ms) => t.batch(p.index, n, ms);
-      registerMetrics(s.registry, cfg.metricsPrefix, {
+      const metricsSource: MetricsSource = {
         stats: () => s.stats(),
         telemetry: t,
         classNames: cfg.classes.map((c) => c.name),
@@ -299,7 +299,13 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
         },
         capacity: (i) => s.pools[i]!.model.capacity(),
         maxQueue: cfg.maxQueue,
-      });
+      };
+      try {
+        registerMetrics(s.registry, cfg.metricsPrefix, metricsSource);
+      } catch (e) {
+        await s.close({ timeoutMs: 0 });
+        throw e;
+      }
     }
     return s;
   }

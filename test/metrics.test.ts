@@ -88,6 +88,14 @@ test('a user registry and prefix are used; metrics: false registers nothing', as
     assert.equal(s.registry, registry);
     assert.match(await registry.metrics(), /^app_cf_queue_depth\{class="default"\} 0$/m);
   });
+  // A second scheduler on the same registry and prefix: refused, coded, nothing left behind.
+  const shared = new Registry();
+  await withScheduler({ ...BOTH, registry: shared }, async () => {
+    const before = (await shared.getMetricsAsJSON()).length;
+    await expectCode(withScheduler({ ...BOTH, registry: shared }, async () => undefined), 'E_BAD_OPTIONS', /already has a metric named crossfair_tasks_submitted_total/);
+    assert.equal((await shared.getMetricsAsJSON()).length, before);
+    await withScheduler({ ...BOTH, registry: shared, metricsPrefix: 'second_' }, async (s2) => assert.match(await s2.metrics(), /^second_queue_depth/m));
+  });
   await withScheduler({ ...BOTH, metrics: false }, async (s) => {
     await s.submit({ kind: 'echo', input: '' });
     assert.equal((await s.metrics()).trim(), '');
