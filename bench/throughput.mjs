@@ -49,38 +49,40 @@ export async function throughput({ repeats }) {
     { what: 'piscina no-op (16 per worker)', 'tasks/s': Math.round(pTuned), 'x piscina default': pTuned / pDefault, 'x piscina tuned': 1 },
   ];
   table(`Throughput: ${N} tasks per run, all outstanding at once (median of ${repeats}; crossfair rows use 'fifo' unless named)`, rows);
-  const fairVsFifo = fair.submit.v / submit.v;
-  console.log(`policy 'fair' submit() throughput = ${(100 * fairVsFifo).toFixed(0)}% of 'fifo' in the same run`);
-  const metrics = await metricsCost(repeats);
-  return { rows, fairVsFifo, metrics };
+  // The ratios issue 3 and 5 ask for, each from alternated runs of two open schedulers.
+  const policy = await alternated('Cost of fair: submit() echo', { policy: 'fair' }, { policy: 'fifo' }, repeats);
+  console.log(`policy 'fair' submit() throughput = ${(100 * policy.ratio).toFixed(0)}% of 'fifo' (alternated runs)`);
+  const metrics = await alternated('Cost of metrics: submit() echo', { metrics: true }, { metrics: false }, repeats);
+  console.log(`metrics on = ${(100 * metrics.ratio).toFixed(0)}% of metrics off (alternated runs)`);
+  return { rows, fairVsFifo: policy.ratio, policy, metrics };
 }
 
 /**
- * What metrics cost (issue 5): submit() on echo with metrics on (the
- * default) against `metrics: false`, both schedulers open at once and their
- * runs alternated, so machine noise falls on both alike; medians.
+ * A cost measured fairly: two schedulers open at once, differing only in
+ * `a` against `b`, their submit() runs on echo alternated so machine noise
+ * falls on both alike; medians. Used for fair against fifo (issue 3) and
+ * metrics on against off (issue 5).
  */
-async function metricsCost(repeats) {
-  const open = (metrics) => createScheduler({ metrics, maxQueue: 1_000_000, pools: { rust: { runtime: 'rust', workers: 1 }, go: { runtime: 'go', workers: 1 } } });
-  const on = await open(true);
-  const off = await open(false);
+async function alternated(title, a, b, repeats) {
+  const open = (opts) => createScheduler({ ...opts, maxQueue: 1_000_000, pools: { rust: { runtime: 'rust', workers: 1 }, go: { runtime: 'go', workers: 1 } } });
+  const sa = await open(a);
+  const sb = await open(b);
   const task = { kind: 'echo', input: '' };
   const tasks = Array.from({ length: N }, () => task);
-  for (const s of [on, off]) await s.submitMany(tasks.slice(0, 20_000)); // warm-up
-  const runs = { on: [], off: [] };
+  for (const s of [sa, sb]) await s.submitMany(tasks.slice(0, 20_000)); // warm-up
+  const runs = { a: [], b: [] };
   for (let r = 0; r < Math.max(repeats, 3) * 2; r++) {
-    const [name, s] = r % 2 === 0 ? ['on', on] : ['off', off];
+    const [name, s] = r % 2 === 0 ? ['a', sa] : ['b', sb];
     runs[name].push(await timed(() => Promise.all(tasks.map((t) => s.submit(t)))));
   }
-  // A scrape, so the on-side did its exposition work too.
-  const text = await on.metrics();
-  await Promise.all([on.close(), off.close()]);
-  const v = { on: median(runs.on), off: median(runs.off) };
-  const ratio = v.on / v.off;
-  table(`Metrics cost: submit() echo, metrics on vs off, ${runs.on.length} alternated runs each (medians)`, [
-    { metrics: 'on (default)', 'tasks/s': Math.round(v.on), 'series scraped': text.split('\n').filter((l) => l && !l.startsWith('#')).length },
-    { metrics: 'off', 'tasks/s': Math.round(v.off), 'series scraped': 0 },
+  await sa.metrics(); // a scrape, so a side with metrics did its exposition work too
+  await Promise.all([sa.close(), sb.close()]);
+  const v = { a: median(runs.a), b: median(runs.b) };
+  table(`${title}, ${runs.a.length} alternated runs each (medians)`, [
+    { options: label(a), 'tasks/s': Math.round(v.a) },
+    { options: label(b), 'tasks/s': Math.round(v.b) },
   ]);
-  console.log(`metrics on = ${(100 * ratio).toFixed(0)}% of metrics off`);
-  return { on: v.on, off: v.off, ratio };
+  return { a: v.a, b: v.b, ratio: v.a / v.b };
 }
+
+const label = (opts) => Object.entries(opts).map(([k, v]) => `${k}: ${v}`).join(', ');

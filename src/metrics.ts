@@ -23,8 +23,8 @@ export interface MetricsSource {
   readonly telemetry: Telemetry;
   readonly classNames: readonly string[];
   readonly pools: readonly { readonly name: string; readonly runtime: string }[];
-  /** Age of the oldest queued task of class i, ms (0 when none). */
-  oldestQueuedMs(cls: number): number;
+  /** Age of the oldest queued task of each class, ms (0 when none), in classNames order. */
+  oldestQueued(): number[];
   /** Age of the oldest task in flight on pool i, ms (0 when none). */
   oldestInFlightMs(pool: number): number;
   /** Pool i's measured capacity (completed work per busy wall time, in workers). */
@@ -125,9 +125,10 @@ function register(registry: Registry, prefix: string, src: MetricsSource, done: 
   // Classes: backlog, age, fairness.
   add('queue_depth', 'Tasks waiting in the scheduler (retry backoffs included), by class.', 'gauge', () => classes.map((cls) => ({ labels: { class: cls }, value: snap().classes[cls]!.queued })));
   add('queue_limit', 'maxQueue: queued tasks in all beyond which submit() refuses with E_QUEUE_FULL.', 'gauge', () => [{ labels: {}, value: src.maxQueue }]);
-  add('class_oldest_task_age_seconds', 'Age of the oldest task waiting in the scheduler, by class (0 when none).', 'gauge', () =>
-    classes.map((cls, c) => ({ labels: { class: cls }, value: src.oldestQueuedMs(c) / 1000 })),
-  );
+  add('class_oldest_task_age_seconds', 'Age of the oldest task waiting in the scheduler, by class (0 when none; retry backoffs not counted).', 'gauge', () => {
+    const ages = src.oldestQueued();
+    return classes.map((cls, c) => ({ labels: { class: cls }, value: ages[c]! / 1000 }));
+  });
   add('class_latency_budget_seconds', "The class's latencyBudgetMs, for comparing waits against it.", 'gauge', () =>
     classes.flatMap((cls) => {
       const b = snap().classes[cls]!.latencyBudgetMs;

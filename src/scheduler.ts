@@ -47,7 +47,6 @@ import { openPools } from './pools.js';
 import { registerMetrics, type MetricsSource } from './metrics.js';
 import { Telemetry } from './telemetry.js';
 import { dispatched, ended, retrying, startTask, tracingOn, type TaskSpan } from './tracing.js';
-import { TaskQueue } from './queue/task-queue.js';
 import { SampleWindow } from './stats.js';
 import { serveDashboard } from './dashboard/server.js';
 import { STATUS } from './transport/layout.js';
@@ -73,8 +72,6 @@ class ClassState {
   inFlight = 0;
   servedNs = 0;
   readonly waits = new SampleWindow();
-  /** Queued tasks in arrival order (lazy removal), for the oldest task's age; only with metrics on. */
-  readonly arrivals = new TaskQueue<Job>();
   constructor(
     readonly cfg: ClassConfig,
     /** Index among the scheduler's classes. */
@@ -288,9 +285,10 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
         telemetry: t,
         classNames: cfg.classes.map((c) => c.name),
         pools: s.pools,
-        oldestQueuedMs: (c) => {
-          const head = [...s.classes.values()][c]!.arrivals.peek();
-          return head === undefined ? 0 : performance.now() - head.enqueuedAt;
+        oldestQueued: () => {
+          const now = performance.now();
+          const at = s.queue.oldestByClass();
+          return cfg.classes.map((c) => (at.has(c.name) ? now - at.get(c.name)! : 0));
         },
         oldestInFlightMs: (i) => {
           let oldest = Infinity;
@@ -357,7 +355,6 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     this.totals.submitted++;
     this.totals.queued++;
     this.queue.push(job);
-    if (this.telemetry) cls.arrivals.push(job);
     if (!this.needsDrain && this.totals.queued >= this.cfg.drainHighWater) this.needsDrain = true;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -402,7 +399,6 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       this.shares?.add(i, job.estimateUs);
       this.rrPrevious = i;
       job.state = IN_FLIGHT;
-      if (this.telemetry) job.cls.arrivals.peek(); // drops the heads that left, so it holds only what waits
       job.pool = pool;
       job.cls.queued--;
       job.cls.inFlight++;
@@ -670,7 +666,6 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       job.state = QUEUED;
       job.enqueuedAt = performance.now();
       this.queue.push(job);
-      if (this.telemetry) job.cls.arrivals.push(job);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         queueMicrotask(this.flushMicrotask);

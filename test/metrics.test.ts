@@ -101,3 +101,19 @@ test('a user registry and prefix are used; metrics: false registers nothing', as
     assert.equal((await s.metrics()).trim(), '');
   });
 });
+
+for (const policy of ['fair', 'fifo'] as const) {
+  test(`oldest task age per class and per pool, under ${policy}`, async () => {
+    await withScheduler({ policy, pools: { rust: { runtime: 'rust', workers: 1, maxInFlight: 1 } }, classes: { a: {}, b: {} } }, async (s) => {
+      const running = s.submit({ kind: 'spin', input: '300000', class: 'a' }); // holds the only credit for 300 ms
+      const queued = [s.submit({ kind: 'echo', input: '', class: 'a' }), s.submit({ kind: 'echo', input: '', class: 'a', tenant: 'x' })];
+      await new Promise((r) => setTimeout(r, 60)); // timers never fire early: the queued tasks are >= 60 ms old
+      const text = await s.metrics();
+      assert.ok(line(text, /^crossfair_class_oldest_task_age_seconds\{class="a"\} ([\d.e-]+)$/m) >= 0.06);
+      assert.equal(line(text, /^crossfair_class_oldest_task_age_seconds\{class="b"\} ([\d.e-]+)$/m), 0);
+      assert.ok(line(text, /^crossfair_pool_oldest_task_age_seconds\{pool="rust",runtime="rust"\} ([\d.e-]+)$/m) >= 0.06);
+      await Promise.all([running, ...queued]);
+      assert.equal(line(await s.metrics(), /^crossfair_class_oldest_task_age_seconds\{class="a"\} ([\d.e-]+)$/m), 0);
+    });
+  });
+}

@@ -51,6 +51,7 @@
  */
 import { TaskQueue, type Cancellable } from '../queue/task-queue.js';
 import { VHeap, type Keyed } from './vheap.js';
+import { keepOldest } from './policy-queue.js';
 
 export interface FairItem extends Cancellable {
   readonly className: string;
@@ -301,6 +302,18 @@ export class FairQueue<T extends FairItem> {
     const ten = this.tenantOf(t);
     if (ten !== undefined) ten.laneOf(t)!.cancelled();
     this.left(cls);
+  }
+
+  /** When the oldest queued task of each class was queued: the oldest lane head of its tenants. */
+  oldestByClass(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const c of this.list) {
+      for (const ten of c.tenants.values()) {
+        const t = ten.oldest();
+        if (t !== undefined) keepOldest(out, c.name, t.enqueuedAt);
+      }
+    }
+    return out;
   }
 
   /** Virtual time of each class, for stats and tests. */

@@ -18,6 +18,14 @@ export interface PolicyQueue<T extends FairItem> {
   shift(estimateUs: number): T | undefined;
   correct(t: T, estimateUs: number, actualUs: number): void;
   cancelled(t: T): void;
+  /** When the oldest queued task of each class was queued (metrics, at scrape time). */
+  oldestByClass(): Map<string, number>;
+}
+
+/** Keeps the smaller `at` per class in `out`. */
+export function keepOldest(out: Map<string, number>, className: string, at: number): void {
+  const prev = out.get(className);
+  if (prev === undefined || at < prev) out.set(className, at);
 }
 
 /** Arrival order; charges and corrections mean nothing to it. */
@@ -44,5 +52,12 @@ export class FifoQueue<T extends FairItem> implements PolicyQueue<T> {
 
   cancelled(): void {
     this.q.cancelled();
+  }
+
+  oldestByClass(): Map<string, number> {
+    // Arrival order: the first task seen of each class is its oldest.
+    const out = new Map<string, number>();
+    for (const t of this.q.queuedTasks()) if (!out.has(t.className)) out.set(t.className, t.enqueuedAt);
+    return out;
   }
 }

@@ -19,7 +19,7 @@
  * order. Both share the pools and their credits.
  */
 import type { FairItem } from './fair-queue.js';
-import type { PolicyQueue } from './policy-queue.js';
+import { keepOldest, type PolicyQueue } from './policy-queue.js';
 import type { PolicyName } from '../types.js';
 
 export interface RolloutConfig {
@@ -90,6 +90,12 @@ export class SplitQueue<T extends ArmItem> implements PolicyQueue<T> {
   cancelled(t: T): void {
     this.arm(t).cancelled(t);
     this.from = undefined;
+  }
+
+  oldestByClass(): Map<string, number> {
+    const out = this.base.oldestByClass();
+    for (const [cls, at] of this.canary.oldestByClass()) keepOldest(out, cls, at);
+    return out;
   }
 
   private arm(t: T): PolicyQueue<T> {

@@ -63,6 +63,14 @@ export class TaskQueue<T extends Cancellable> {
     this.live--;
   }
 
+  /** The tasks still queued, oldest first (for scrapes, not the task path). */
+  *queuedTasks(): IterableIterator<T> {
+    for (let i = 0; i < this.length; i++) {
+      const t = this.buf[(this.head + i) & (this.buf.length - 1)]!;
+      if (t.queued) yield t;
+    }
+  }
+
   private drop(): void {
     this.buf[this.head] = undefined;
     this.head = (this.head + 1) & (this.buf.length - 1);
