@@ -6,7 +6,12 @@ import { Piscina } from 'piscina';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createScheduler } from '../dist/esm/index.js';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { median, repeat, root, table } from './lib.mjs';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
 
 const N = 200_000;
 
@@ -71,8 +76,11 @@ async function alternated(title, a, b, repeats) {
   const tasks = Array.from({ length: N }, () => task);
   for (const s of [sa, sb]) await s.submitMany(tasks.slice(0, 20_000)); // warm-up
   const runs = { a: [], b: [] };
-  for (let r = 0; r < Math.max(repeats, 3) * 2; r++) {
+  // Each run starts from a collected heap: the previous run's garbage
+  // otherwise lands on whichever side runs next (measured: ±20% per run).
+  for (let r = 0; r < Math.max(repeats, 7) * 2; r++) {
     const [name, s] = r % 2 === 0 ? ['a', sa] : ['b', sb];
+    gc();
     runs[name].push(await timed(() => Promise.all(tasks.map((t) => s.submit(t)))));
   }
   await sa.metrics(); // a scrape, so a side with metrics did its exposition work too
