@@ -111,7 +111,9 @@ function register(registry: Registry, prefix: string, src: MetricsSource, done: 
   add('tasks_cancelled_total', 'Tasks cancelled (timeout, abort, close, no pool available), by class and reason.', 'counter', () =>
     classes.flatMap((cls, c) => [...t.cancelled[c]!].map(([reason, v]) => ({ labels: { class: cls, reason }, value: v }))),
   );
-  add('tasks_rejected_total', 'Tasks refused at submit() and never queued, by reason (error code).', 'counter', () => [...t.rejected].map(([reason, v]) => ({ labels: { reason }, value: v })));
+  add('tasks_rejected_total', 'Tasks refused at submit() and never queued, by class (empty when refused before its class was known) and reason (error code).', 'counter', () =>
+    t.rejected.flatMap((m, c) => [...m].map(([reason, v]) => ({ labels: { class: classes[c] ?? '', reason }, value: v }))),
+  );
   add('tasks_retried_total', 'Attempts after the first (idempotent tasks after a runtime failure), by class.', 'counter', () => classes.map((cls, c) => ({ labels: { class: cls }, value: t.retried[c]! })));
   if (t.tenants !== undefined) {
     add('tenant_tasks_completed_total', `Completed tasks by class and tenant (at most ${t.maxTenants} tenants per class; the rest as "other").`, 'counter', () =>

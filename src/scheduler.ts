@@ -324,17 +324,19 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
 
   private admit(task: Task, resolve: (r: TaskResult) => void, reject: (e: CrossfairError) => void): void {
     let checked: CheckedTask;
+    let clsIndex: number | undefined;
     try {
       if (this.closing) throw new CrossfairError('E_CLOSED', 'the scheduler is closed');
       if (this.down.length > 0) this.checkNotDown(task);
       checked = checkTask(task, this.ctx);
+      clsIndex = this.classes.get(checked.className)!.index;
       if (checked.signal?.aborted) throw new CrossfairError('E_ABORTED', 'the signal was already aborted');
       if (this.totals.queued >= this.cfg.maxQueue) throw refusal('E_QUEUE_FULL', `${this.totals.queued} tasks queued; maxQueue is ${this.cfg.maxQueue}`);
       const c = this.classes.get(checked.className)!;
       c.limits.admit(c.queued, checked.tenant, performance.now());
     } catch (e) {
       this.totals.rejected++;
-      this.telemetry?.rejectedTask(e instanceof CrossfairError ? e.code : 'E_BAD_INPUT');
+      this.telemetry?.rejectedTask(clsIndex, e instanceof CrossfairError ? e.code : 'E_BAD_INPUT');
       reject(e instanceof CrossfairError ? e : new CrossfairError('E_BAD_INPUT', `invalid task: ${e instanceof Error ? e.message : show(e)}`, { causes: [e] }));
       return;
     }

@@ -53,7 +53,8 @@ export class Telemetry {
   /** [class]: reason -> count */
   readonly cancelled: Map<string, number>[];
   readonly retried: Float64Array;
-  readonly rejected = new Map<string, number>();
+  /** [class]: reason -> count; the last entry is for tasks refused before their class was known. */
+  readonly rejected: Map<string, number>[];
   /** [pool] */
   readonly batchSize: FastHistogram[];
   readonly crossing: FastHistogram[];
@@ -76,6 +77,7 @@ export class Telemetry {
     this.failed = grid(() => new Map<string, number>());
     this.cancelled = Array.from({ length: classes }, () => new Map<string, number>());
     this.retried = new Float64Array(classes);
+    this.rejected = Array.from({ length: classes + 1 }, () => new Map<string, number>());
     this.batchSize = Array.from({ length: pools }, () => new FastHistogram(BATCH_BUCKETS));
     this.crossing = Array.from({ length: pools }, () => new FastHistogram(SECONDS_BUCKETS));
     this.transitions = Array.from({ length: pools }, () => new Map<string, number>());
@@ -104,8 +106,9 @@ export class Telemetry {
     bump(this.cancelled[cls]!, code);
   }
 
-  rejectedTask(code: string): void {
-    bump(this.rejected, code);
+  /** A task refused at submit(); `cls` undefined when it was refused before its class was known. */
+  rejectedTask(cls: number | undefined, code: string): void {
+    bump(this.rejected[cls ?? this.rejected.length - 1]!, code);
   }
 
   batch(pool: number, size: number, crossingMs: number): void {

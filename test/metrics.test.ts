@@ -24,11 +24,19 @@ test('completions, failures and rejections by class, pool, runtime and reason', 
     assert.match(text, /^crossfair_tasks_completed_total\{class="default",pool="rust",runtime="rust"\} 1$/m);
     assert.match(text, /^crossfair_tasks_completed_total\{class="default",pool="go",runtime="go"\} 1$/m);
     assert.match(text, /^crossfair_tasks_failed_total\{class="default",pool="go",runtime="go",reason="E_TASK_FAILED"\} 1$/m);
-    assert.match(text, /^crossfair_tasks_rejected_total\{reason="E_UNKNOWN_KIND"\} 1$/m);
+    assert.match(text, /^crossfair_tasks_rejected_total\{class="",reason="E_UNKNOWN_KIND"\} 1$/m);
     assert.match(text, /^crossfair_tasks_cancelled_total\{class="default",reason="E_TIMEOUT"\} 1$/m);
     assert.match(text, /^crossfair_pool_in_flight\{pool="go",runtime="go"\} \d+$/m);
     assert.match(text, /^crossfair_pool_breaker_state\{pool="go",runtime="go",state="closed"\} 1$/m);
     assert.match(text, /^crossfair_pool_health\{pool="rust",runtime="rust",health="healthy"\} 1$/m);
+  });
+});
+
+test('a refusal after the class is known carries the class', async () => {
+  await withScheduler({ ...BOTH, classes: { small: { maxQueue: 3 } } }, async (s) => {
+    const burst = Array.from({ length: 4 }, () => s.submit({ kind: 'echo', input: '', class: 'small' }).catch((e: { code: string }) => e.code));
+    assert.equal((await Promise.all(burst)).filter((c) => c === 'E_QUEUE_FULL').length, 1, 'one over the class maxQueue, in one tick');
+    assert.match(await s.metrics(), /^crossfair_tasks_rejected_total\{class="small",reason="E_QUEUE_FULL"\} 1$/m);
   });
 });
 
