@@ -52,10 +52,10 @@ export const INITIAL_CREDIT_PER_WORKER = 16;
 /** Weight of one task in the mean execution time: ~the last 20 tasks. */
 const EXEC_EWMA_ALPHA = 0.05;
 
-export interface PoolTask {
+/** A task as a pool handles it: its own descriptor record (Staged) plus what the pool tracks. */
+export interface PoolTask extends Staged {
   /** Kind name, for the pool's model. */
   readonly kind: string;
-  staged: Staged;
   /** Slot in this pool's ring while in flight. */
   slot: number;
   /** Its kind waits cheaply on the pool it was sent to (set at dispatch). */
@@ -199,7 +199,7 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
 
   /** Stages `t`; false when the ring has no room for it now. */
   dispatch(t: T): boolean {
-    const slot = this.ring.stage(t, t.staged);
+    const slot = this.ring.stage(t, t);
     if (slot < 0) return false;
     this.pace?.take(performance.now());
     t.slot = slot;
