@@ -82,7 +82,7 @@ export async function boundary({ repeats }) {
   const lib = goLibraryPath();
   const { shim } = loadGoThroughShim(lib);
   openOnMainThread(lib);
-  const threads = createFfiThreads(2);
+  const threads = await createFfiThreads(2);
   const rust = loadRustAddon();
   const paths = {
     napi: { open: (ctrl, wake) => new rust.RustPool(ctrl, 1, wake), limit: (n, b) => rust.benchNative(n, b, 1) },

@@ -80,7 +80,7 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
       try {
         openOnMainThread(goLib);
         // One thread per pool for its blocking cf_wait, one for ordered calls.
-        ffiThreads = createFfiThreads(ffiPools.length + 1);
+        ffiThreads = await createFfiThreads(ffiPools.length + 1);
         const info = await ffiLibraryInfo(ffiThreads, goLib); // checks the ABI version first
         ffiKinds = parseKindList(info.kinds);
       } catch (e) {

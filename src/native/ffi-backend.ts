@@ -42,14 +42,34 @@ export function openOnMainThread(lib: string): void {
 }
 
 /** One piscina pool for every ffi-backed pool of a scheduler. */
-export function createFfiThreads(threads: number): Piscina {
-  return new Piscina({
+/** How long all ffi threads may take to load their module before the pool fails to open. */
+const THREADS_READY_MS = 30_000;
+
+/**
+ * The ffi threads, each with its worker module loaded. Waiting matters:
+ * Node 20 loads this ES module into a piscina thread through require(esm),
+ * and a thread terminated while it is still loading aborts the whole
+ * process (FATAL "v8::ToLocalChecked Empty MaybeLocal" in
+ * CreateRequiredModuleFacade; seen once in 30 runs of a test that closed a
+ * scheduler right after opening it). A barrier task per thread, each held
+ * until all have arrived, proves every thread is loaded before the
+ * scheduler is handed out, so close() never terminates one mid-load.
+ */
+export async function createFfiThreads(threads: number): Promise<Piscina> {
+  const pool = new Piscina({
     filename: pathToFileURL(join(moduleDir, 'ffi-worker.js')).href,
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Number.MAX_SAFE_INTEGER,
     concurrentTasksPerWorker: 1,
   });
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const arrived = await Promise.all(Array.from({ length: threads }, () => pool.run({ op: 'barrier', counter, parties: threads, timeoutMs: THREADS_READY_MS } satisfies FfiCall) as Promise<number>));
+  if (arrived.some((r) => r !== 1)) {
+    await pool.destroy();
+    throw new CrossfairError('E_POOL_UNAVAILABLE', `ffi: ${threads} threads did not all start within ${THREADS_READY_MS} ms`);
+  }
+  return pool;
 }
 
 function check(what: string, r: number | string | number[]): number {

@@ -17,7 +17,9 @@ export type FfiCall =
   | { op: 'inject'; lib: string; h: number; errorRate: number; delayFactor: number; hangRate: number }
   | { op: 'stats'; lib: string; h: number }
   | { op: 'close'; lib: string; h: number; timeoutMs: number }
-  | { op: 'bench'; lib: string; n: number; batch: number; workers: number };
+  | { op: 'bench'; lib: string; n: number; batch: number; workers: number }
+  /** Returns once `parties` threads have arrived (counter: an Int32Array over a SharedArrayBuffer), or 0 at `timeoutMs`. */
+  | { op: 'barrier'; counter: Int32Array; parties: number; timeoutMs: number };
 
 /** Negative return codes of the C ABI, by value. */
 export const C_ERRORS: Record<number, string> = {

@@ -23,6 +23,7 @@ function call(funcName: string, retType: number, paramsType: number[], paramsVal
 }
 
 export default function run(msg: FfiCall): number | string | number[] {
+  if (msg.op === 'barrier') return barrier(msg.counter, msg.parties, msg.timeoutMs);
   if (openedPath !== msg.lib) {
     open({ library: FFI_LIBRARY_NAME, path: msg.lib });
     openedPath = msg.lib;
@@ -58,4 +59,23 @@ export default function run(msg: FfiCall): number | string | number[] {
     case 'bench':
       return call('cf_bench_native', I64, [I32, I32, I32], [msg.n, msg.batch, msg.workers]);
   }
+}
+
+/**
+ * Holds this thread until `parties` threads have arrived, so that each of
+ * `parties` concurrent barrier tasks occupies a thread of its own: once all
+ * return, every thread has loaded this module. 1 when all arrived, 0 on
+ * timeout.
+ */
+function barrier(counter: Int32Array, parties: number, timeoutMs: number): number {
+  const deadline = Date.now() + timeoutMs;
+  let n = Atomics.add(counter, 0, 1) + 1;
+  if (n >= parties) Atomics.notify(counter, 0);
+  while (n < parties) {
+    const left = deadline - Date.now();
+    if (left <= 0) return 0;
+    Atomics.wait(counter, 0, n, left);
+    n = Atomics.load(counter, 0);
+  }
+  return 1;
 }
