@@ -192,9 +192,9 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     return this.pace === undefined || this.pace.has(performance.now());
   }
 
-  /** Ms until the pool's pace allows another dispatch (0 if unpaced or now). */
-  paceWaitMs(): number {
-    return this.pace === undefined ? 0 : this.pace.waitMs(performance.now());
+  /** Ms until the pool's pace allows another dispatch: 0 if a token is there now, undefined if the pool is unpaced. */
+  paceWaitMs(): number | undefined {
+    return this.pace === undefined ? undefined : this.pace.waitMs(performance.now());
   }
 
   /** Stages `t`; false when the ring has no room for it now. */

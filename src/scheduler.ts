@@ -536,7 +536,12 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     let ms = Infinity;
     for (const p of this.pools) {
       const w = p.paceWaitMs();
-      if (w > 0 && w < ms) ms = w;
+      // A token that is there *now* came in after the flush found none
+      // (time passed since): flush again shortly, or nothing ever would
+      // (regression: 28 tasks stranded with an idle pool, 6 runs in 20).
+      // At least 1 ms, so a paced pool with a token that cannot serve the
+      // head (pinned elsewhere, say) re-checks at most every millisecond.
+      if (w !== undefined) ms = Math.min(ms, Math.max(1, w));
     }
     if (ms === Infinity) return;
     this.paceTimer = setTimeout(() => {
