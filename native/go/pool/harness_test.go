@@ -4,6 +4,7 @@ package pool
 
 import (
 	"bytes"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -141,5 +142,21 @@ func wantResult(t *testing.T, name string, got Result, st Status, msg string) {
 	}
 	if msg != "*" && !bytes.Equal(got.Msg, []byte(msg)) {
 		t.Errorf("%s: msg %q, want %q", name, got.Msg, msg)
+	}
+}
+
+// awaitGoroutinesBack fails the test unless the goroutine count falls back
+// to `before` (taken before the pool was made) within testDeadline: no
+// goroutine of the pool outlives Close.
+func awaitGoroutinesBack(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(testDeadline)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines after Close, %d before:\n%s",
+				runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(100 * time.Microsecond)
 	}
 }

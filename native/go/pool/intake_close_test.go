@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // blockIntake takes the segment write lock, submits a 60 s sleep in slot
@@ -161,13 +160,5 @@ func TestIntakeNoGoroutineLeakAfterClose(t *testing.T) {
 			t.Fatalf("Close: busy %d err %v", busy, err)
 		}
 	}
-	deadline := time.Now().Add(testDeadline)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines after Close, %d before:\n%s",
-				runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(100 * time.Microsecond)
-	}
+	awaitGoroutinesBack(t, before)
 }

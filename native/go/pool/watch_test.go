@@ -200,15 +200,7 @@ func TestWatchNoGoroutineLeakAfterClose(t *testing.T) {
 	if busy, err := p.Close(testDeadline); busy != 0 || err != nil {
 		t.Fatalf("Close: busy %d err %v", busy, err)
 	}
-	deadline := time.Now().Add(testDeadline)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines after Close, %d before:\n%s",
-				runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(100 * time.Microsecond)
-	}
+	awaitGoroutinesBack(t, before)
 }
 
 // 2000 concurrent waits of 1-20 ms, a random half cancelled at random
