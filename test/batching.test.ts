@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALL_PATHS, withScheduler } from './helpers.js';
+import { INITIAL_CREDIT_PER_WORKER } from '../src/pool.js';
 
 for (const pool of ['rust', 'go', 'goffi']) {
   test(`tasks submitted in one tick, up to the credit, cross to ${pool} in one call`, async () => {
@@ -10,7 +11,10 @@ for (const pool of ['rust', 'go', 'goffi']) {
       // Credit starts small and grows once execution time is measured (pool.ts).
       await s.submitMany(Array.from({ length: 50 }, () => ({ kind: 'echo', input: '' })));
       const before = s.stats().pools[pool]!;
-      assert.ok(before.credit >= 100, `tiny tasks earn deep credit, got ${before.credit}`);
+      // How deep depends on the machine (credit = 1 + 2000 µs / mean echo
+      // time: 89 on a loaded CI runner, ~300 here); that it grew past the
+      // initial credit does not. Its formula has its own tests (units.test).
+      assert.ok(before.credit > INITIAL_CREDIT_PER_WORKER, `tiny tasks earn credit past the initial ${INITIAL_CREDIT_PER_WORKER}, got ${before.credit}`);
       const n = before.credit;
       const results = await s.submitMany(Array.from({ length: n }, (_, i) => ({ kind: 'echo', input: `t${i}` })));
       assert.ok(results.every((r) => !(r instanceof Error)));
