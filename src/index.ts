@@ -11,6 +11,7 @@ import type { Scheduler, SchedulerOptions } from './types.js';
 export { CrossfairError, ERROR_CODES, isCrossfairError, type ErrorCode } from './errors.js';
 export type * from './types.js';
 export { BUILTIN_KINDS } from './kinds.js';
+export { encodeTask, decodeTask, ENVELOPE_VERSION, OLDEST_ENVELOPE_VERSION, type TaskEnvelope } from './envelope.js';
 
 /** Creates a scheduler: validates the options, loads the native pools, starts them. */
 export async function createScheduler(options?: SchedulerOptions): Promise<Scheduler> {

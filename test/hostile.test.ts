@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { CrossfairError, ERROR_CODES } from '../src/errors.js';
-import { createScheduler } from '../src/index.js';
+import { createScheduler, decodeTask, encodeTask } from '../src/index.js';
 import { BOTH, assertAccounting, withScheduler } from './helpers.js';
 import type { Scheduler } from '../src/types.js';
 
@@ -40,7 +40,7 @@ async function call(where: string, fn: () => unknown): Promise<void> {
   }
 }
 
-test('10 000 hostile inputs through submit, submitMany, inject, setPolicy, close and createScheduler: only coded errors', async () => {
+test('10 000 hostile inputs through submit, submitMany, inject, setPolicy, encodeTask, decodeTask, close and createScheduler: only coded errors', async () => {
   let n = 0;
   await withScheduler({ ...BOTH, maxPayloadBytes: 65_536 }, async (s: Scheduler) => {
     await fc.assert(
@@ -61,6 +61,8 @@ test('10 000 hostile inputs through submit, submitMany, inject, setPolicy, close
         await call('inject', () => s.inject(a as never, b as never));
         await call('inject go', () => s.inject('go', a as never));
         await call('setPolicy', () => s.setPolicy(a as never));
+        await call('encodeTask', () => encodeTask(a as never));
+        await call('decodeTask', () => decodeTask(b));
       }),
       { numRuns: 2000 },
     );
