@@ -25,6 +25,8 @@ export interface PoolConfig {
   ringSlots: number;
   arenaBytes: number;
   library?: string;
+  /** Nice value of the worker threads, 0..19 (PoolOptions.workerNice). */
+  workerNice: number;
 }
 
 export interface ClassConfig {
@@ -76,6 +78,10 @@ export const DEFAULT_ARENA_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_MAX_QUEUE = 100_000;
 /** Credit kept for classes with a latency budget, when any class has one. */
 export const DEFAULT_HEADROOM = 0.1;
+/** Nice value of worker threads: the weight Android and Chromium give background threads (PoolOptions.workerNice). */
+export const DEFAULT_WORKER_NICE = 10;
+/** Linux's lowest priority; the header word carries at most this (docs/TRANSPORT.md). */
+export const MAX_WORKER_NICE = 19;
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
 /** Segment offsets and lengths are u32 on the wire. */
 export const MAX_PAYLOAD_LIMIT = 2 ** 31;
@@ -127,7 +133,7 @@ function pool(name: string, raw: unknown): PoolConfig {
   const path = `pools.${name}`;
   if (!isPlainObject(raw)) bad(path, 'must be a plain object');
   const o = raw as Partial<PoolOptions> & Record<string, unknown>;
-  checkKeys(path, o, ['runtime', 'workers', 'maxInFlight', 'transport', 'library', 'ringSlots', 'arenaBytes', 'ratePerSec', 'minShare', 'maxShare', 'required']);
+  checkKeys(path, o, ['runtime', 'workers', 'maxInFlight', 'transport', 'library', 'ringSlots', 'arenaBytes', 'ratePerSec', 'minShare', 'maxShare', 'required', 'workerNice']);
   if (o.runtime !== 'rust' && o.runtime !== 'go') bad(`${path}.runtime`, `must be 'rust' or 'go', got ${show(o.runtime)}`);
   const runtime = o.runtime;
   const transport = o.transport ?? (runtime === 'rust' ? 'napi' : 'shim');
@@ -150,7 +156,8 @@ function pool(name: string, raw: unknown): PoolConfig {
   const maxShare = o.maxShare === undefined ? 1 : num(`${path}.maxShare`, o.maxShare, 0.001, 1);
   if (minShare > maxShare) bad(`${path}.minShare`, `must be at most maxShare (${maxShare}), got ${minShare}`);
   if (o.required !== undefined && typeof o.required !== 'boolean') bad(`${path}.required`, 'must be a boolean');
-  const cfg: PoolConfig = { name, runtime, transport, workers, maxInFlight, ringSlots, arenaBytes, minShare, maxShare, required: o.required ?? false };
+  const workerNice = o.workerNice === undefined ? DEFAULT_WORKER_NICE : int(`${path}.workerNice`, o.workerNice, 0, MAX_WORKER_NICE);
+  const cfg: PoolConfig = { name, runtime, transport, workers, maxInFlight, ringSlots, arenaBytes, minShare, maxShare, required: o.required ?? false, workerNice };
   if (o.library !== undefined) cfg.library = o.library;
   if (ratePerSec !== undefined) cfg.ratePerSec = ratePerSec;
   return cfg;

@@ -144,7 +144,7 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     models.push(this.model);
     this.credit = Math.min(cfg.maxInFlight, cfg.workers * INITIAL_CREDIT_PER_WORKER);
     if (cfg.ratePerSec !== undefined) this.pace = new TokenBucket(cfg.ratePerSec, defaultBurst(cfg.ratePerSec), performance.now());
-    this.ring = new RingTransport<T>(cfg.ringSlots, cfg.arenaBytes, (t, c) => this.settle(t, c));
+    this.ring = new RingTransport<T>(cfg.ringSlots, cfg.arenaBytes, (t, c) => this.settle(t, c), cfg.workerNice);
   }
 
   async attach(backend: NativeBackend): Promise<void> {

@@ -44,6 +44,16 @@ export interface PoolOptions {
   required?: boolean;
   /** Most part (0..1) of the work this pool takes; over it, unpinned tasks go elsewhere or wait. Default 1. */
   maxShare?: number;
+  /**
+   * CPU weight of this pool's worker threads, as a Linux nice value
+   * (0..19; higher = lower weight). Default 10: when the cores are
+   * contended, the event loop and the runtimes' own threads (I/O
+   * completions, timers, the Go intake) get a core before a worker does,
+   * and the workers still take every cycle nobody else wants. 0 leaves the
+   * threads at the process's priority. Only the pool's own worker threads
+   * change; Linux only (elsewhere ignored). docs/FAIRNESS.md, "Worker priority".
+   */
+  workerNice?: number;
 }
 
 export interface ClassOptions {

@@ -30,6 +30,7 @@ export const H = {
   compHead: 4,
   compTail: 5,
   wake: 6,
+  workerNice: 7,
 } as const;
 
 /** Slot word indices (relative to the slot's first word). */
@@ -84,8 +85,8 @@ export function slotWord(slots: number, slot: number): number {
   return (HEADER_BYTES + 8 * slots) / 4 + slot * SLOT_WORDS;
 }
 
-/** Allocates a control region with its header written. */
-export function createControl(slots: number): SharedArrayBuffer {
+/** Allocates a control region with its header written; `workerNice` (0..19) is the nice value native code gives its worker threads (0: unchanged). */
+export function createControl(slots: number, workerNice = 0): SharedArrayBuffer {
   if (!Number.isInteger(slots) || slots < 8 || slots > 65536 || (slots & (slots - 1)) !== 0) {
     throw new RangeError(`slot count must be a power of two in 8..65536, got ${slots}`);
   }
@@ -95,5 +96,7 @@ export function createControl(slots: number): SharedArrayBuffer {
   u32[H.version] = LAYOUT_VERSION;
   u32[H.slotCount] = slots;
   u32[H.slotSize] = SLOT_BYTES;
+  if (!Number.isInteger(workerNice) || workerNice < 0 || workerNice > 19) throw new RangeError(`worker nice must be an integer in 0..19, got ${workerNice}`);
+  u32[H.workerNice] = workerNice;
   return sab;
 }

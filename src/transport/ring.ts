@@ -87,9 +87,10 @@ export class RingTransport<T> {
     slots: number,
     arenaBytes: number,
     private readonly onComplete: (owner: T, c: Completion) => void,
+    workerNice = 0,
   ) {
     this.slots = slots;
-    this.control = createControl(slots);
+    this.control = createControl(slots, workerNice);
     this.u32 = new Uint32Array(this.control);
     this.i32 = new Int32Array(this.control);
     this.arenaSab = new SharedArrayBuffer(arenaBytes);

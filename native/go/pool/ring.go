@@ -52,6 +52,7 @@ const (
 	hdrCompHead  = 16
 	hdrCompTail  = 20
 	hdrWake      = 24
+	hdrNice      = 28 // worker_nice (priority.go)
 )
 
 // Slot field offsets (docs/TRANSPORT.md "slot").
@@ -100,6 +101,8 @@ type Ring struct {
 	compHead *uint32
 	compTail *uint32
 	wake     *uint32
+	// workerNice is header word 28: the workers' nice value (priority.go).
+	workerNice uint32
 }
 
 // NewRing validates the header written by JS and returns a view over mem.
@@ -117,7 +120,8 @@ func NewRing(mem []byte) (*Ring, error) {
 		le.Uint32(mem[hdrLayout:]) != LayoutVersion ||
 		le.Uint32(mem[hdrSlotSize:]) != SlotSize ||
 		n < MinSlots || n > MaxSlots || n&(n-1) != 0 ||
-		uint64(len(mem)) < ControlSize(n) {
+		uint64(len(mem)) < ControlSize(n) ||
+		le.Uint32(mem[hdrNice:]) > MaxWorkerNice {
 		return nil, ErrBadLayout
 	}
 	r := &Ring{
@@ -126,6 +130,8 @@ func NewRing(mem []byte) (*Ring, error) {
 		mask:     n - 1,
 		compRing: HeaderSize + 4*n,
 		slots:    HeaderSize + 8*n,
+		// Read once: JS writes it before the pool starts.
+		workerNice: le.Uint32(mem[hdrNice:]),
 	}
 	r.compHead = r.word(hdrCompHead)
 	r.compTail = r.word(hdrCompTail)

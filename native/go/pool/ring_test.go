@@ -23,6 +23,7 @@ func TestNewRingRejectsBadHeaders(t *testing.T) {
 		"zero":         func(b []byte) []byte { le.PutUint32(b[hdrSlotCount:], 0); return b },
 		"misaligned":   func(b []byte) []byte { c := make([]byte, len(b)+1); copy(c[1:], b); return c[1:] },
 		"empty-region": func(b []byte) []byte { return nil },
+		"nice-20":      func(b []byte) []byte { le.PutUint32(b[hdrNice:], MaxWorkerNice+1); return b },
 	}
 	for name, mutate := range cases {
 		if _, err := NewRing(mutate(good())); err != ErrBadLayout {

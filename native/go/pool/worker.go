@@ -125,6 +125,9 @@ func (wk *worker) unlockSegs() {
 
 func (wk *worker) loop() {
 	p := wk.p
+	// Its own thread for good, at the pool's nice (priority.go). A refusal
+	// leaves the process's priority: slower to yield, never wrong.
+	_ = pinWorkerThread(wk.id, p.ring.workerNice)
 	p.mu.Lock()
 	for {
 		for p.q.len() == 0 && !p.closed {

@@ -31,6 +31,7 @@ pub mod mem;
 pub mod message;
 pub mod panic_guard;
 pub mod pool;
+pub mod priority;
 pub mod queue;
 pub mod ring;
 pub mod segments;

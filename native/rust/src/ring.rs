@@ -22,7 +22,8 @@
 //!  16   comp_head      JS          consumer cursor of the complete ring
 //!  20   comp_tail      native      producer cursor of the complete ring
 //!  24   wake           both        0 idle; native CAS 0->1 then notifies once
-//!  28.. reserved (0)
+//!  28   worker_nice    JS          0..19: nice value of the worker threads (0 = unchanged)
+//!  32.. reserved (0)
 //!
 //! slot (256 bytes)
 //!  off  type  field     written by   meaning
@@ -81,6 +82,8 @@ pub const MIN_SLOTS: u32 = 8;
 pub const MAX_SLOTS: u32 = 65536;
 /// Alignment the region needs so that the u64 `exec_ns` field is aligned.
 pub const REGION_ALIGN: usize = 8;
+/// Highest worker_nice (Linux's lowest priority).
+pub const MAX_WORKER_NICE: u32 = 19;
 
 /// Header field offsets.
 mod hdr {
@@ -91,6 +94,7 @@ mod hdr {
     pub const COMP_HEAD: usize = 16;
     pub const COMP_TAIL: usize = 20;
     pub const WAKE: usize = 24;
+    pub const WORKER_NICE: usize = 28;
 }
 
 /// Slot field offsets.
@@ -122,6 +126,7 @@ pub enum LayoutError {
     BadVersion(u32),
     BadSlotCount(u32),
     BadSlotSize(u32),
+    BadWorkerNice(u32),
 }
 
 impl std::fmt::Display for LayoutError {
@@ -143,6 +148,9 @@ impl std::fmt::Display for LayoutError {
                 "slot_count {n} is not a power of two in {MIN_SLOTS}..={MAX_SLOTS}"
             ),
             LayoutError::BadSlotSize(s) => write!(f, "slot_size {s}, want {SLOT_BYTES}"),
+            LayoutError::BadWorkerNice(v) => {
+                write!(f, "worker_nice {v}, want 0..={MAX_WORKER_NICE}")
+            }
         }
     }
 }
@@ -215,6 +223,10 @@ impl ControlRegion {
         if len < need {
             return Err(LayoutError::TooShort { len, need });
         }
+        let nice = word(hdr::WORKER_NICE);
+        if nice > MAX_WORKER_NICE {
+            return Err(LayoutError::BadWorkerNice(nice));
+        }
         Ok(ControlRegion { base, n })
     }
 
@@ -245,6 +257,12 @@ impl ControlRegion {
     /// N.
     pub fn slot_count(&self) -> u32 {
         self.n
+    }
+
+    /// Nice value for the pool's worker threads (header word 28, written by
+    /// JS before the pool starts; checked <= MAX_WORKER_NICE by from_raw).
+    pub fn worker_nice(&self) -> u32 {
+        self.header_word(hdr::WORKER_NICE).load(Ordering::Relaxed)
     }
 
     /// The bounds check for slot indices read from shared memory.

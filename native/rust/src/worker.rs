@@ -97,6 +97,8 @@ struct Worker<'a> {
 /// The worker thread body.
 pub(crate) fn worker_main(shared: Arc<Shared>, index: usize) {
     let _exit = ExitGuard(&shared);
+    // Best effort (priority.rs): refused, the worker runs at the process's priority.
+    let _ = crate::priority::set_current_thread_nice(shared.ctrl.worker_nice());
     // Seed: golden-ratio spread of the index, mixed with the clock so two
     // pools do not inject identical fault sequences.
     let seed = (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)

@@ -71,7 +71,12 @@ fn descriptor_strategy() -> impl Strategy<Value = Descriptor> {
 }
 
 /// Expected `from_raw` result for a header, in the documented check order.
-fn expected_layout(len: usize, shift: usize, words: [u32; 4]) -> Result<u32, LayoutError> {
+fn expected_layout(
+    len: usize,
+    shift: usize,
+    words: [u32; 4],
+    nice: u32,
+) -> Result<u32, LayoutError> {
     let [magic, version, n, size] = words;
     if len < 64 {
         return Err(LayoutError::TooShort { len, need: 64 });
@@ -94,6 +99,9 @@ fn expected_layout(len: usize, shift: usize, words: [u32; 4]) -> Result<u32, Lay
     let need = 64 + 264 * n as usize;
     if len < need {
         return Err(LayoutError::TooShort { len, need });
+    }
+    if nice > 19 {
+        return Err(LayoutError::BadWorkerNice(nice));
     }
     Ok(n)
 }
@@ -206,6 +214,7 @@ proptest! {
         version in prop_oneof![8 => Just(1u32), 1 => any::<u32>()],
         n in prop_oneof![6 => (0u32..=8).prop_map(|k| 1 << k), 1 => 9u32..=65540, 1 => any::<u32>()],
         size in prop_oneof![8 => Just(256u32), 1 => any::<u32>()],
+        nice in prop_oneof![4 => 0u32..=19, 1 => any::<u32>()],
     ) {
         let len = (len as i64 + slack).max(0) as usize;
         // The region starts at `shift` into a 16-aligned buffer and is
@@ -214,9 +223,11 @@ proptest! {
         for (i, w) in [magic, version, n, size].iter().enumerate() {
             buf.write(shift + 4 * i, &w.to_le_bytes());
         }
+        buf.write(shift + 28, &nice.to_le_bytes()); // worker_nice
+
         // SAFETY: shift + len <= buf.len(), and `buf` outlives the result.
         let got = unsafe { ControlRegion::from_raw(buf.as_ptr().add(shift), len) };
-        let want = expected_layout(len, shift, [magic, version, n, size]);
+        let want = expected_layout(len, shift, [magic, version, n, size], nice);
         prop_assert_eq!(got.map(|r| r.slot_count()), want);
     }
 

@@ -63,6 +63,14 @@ fn bad_headers_are_rejected() {
         Err(LayoutError::BadSlotSize(128))
     ));
     set_word(&b, 12, 256);
+    set_word(&b, 28, 20);
+    assert!(matches!(
+        open(&b, b.len()),
+        Err(LayoutError::BadWorkerNice(20))
+    ));
+    set_word(&b, 28, 19);
+    assert_eq!(open(&b, b.len()).unwrap().worker_nice(), 19);
+    set_word(&b, 28, 0);
     // Misaligned: the same header one byte in.
     let big = SharedBuf::new(required_len(8) + 1);
     // SAFETY: big.as_ptr()+1 is valid for required_len(8) bytes.
