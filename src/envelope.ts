@@ -22,6 +22,7 @@
  */
 import { CrossfairError, guard, show } from './errors.js';
 import { FORBIDDEN_KEYS, isPlainObject } from './options.js';
+import { ESTIMATE_KEYS, TASK_KEYS } from './task.js';
 import type { Task, TaskEstimate } from './types.js';
 
 /** The version encodeTask writes. */
@@ -47,9 +48,8 @@ export interface TaskEnvelope {
 const FIELDS = { class: 'string', tenant: 'string', pool: 'string', timeoutMs: 'number', idempotent: 'boolean' } as const;
 type Field = keyof typeof FIELDS;
 const ESTIMATE_FIELDS = { cpuUs: 'number', memBytes: 'number', io: 'boolean' } as const;
-/** A Task's keys, which are also version 0's. */
-const TASK_KEYS = new Set(['kind', 'input', 'estimate', 'signal', ...Object.keys(FIELDS)]);
-const V1_KEYS = new Set(['v', 'kind', 'input', 'estimate', ...Object.keys(FIELDS)]);
+/** Version 1's keys: a Task's (task.ts, also version 0's) less the signal, plus v. */
+const V1_KEYS: ReadonlySet<string> = new Set(['v', ...[...TASK_KEYS].filter((k) => k !== 'signal')]);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 function bad(msg: string): never {
@@ -73,7 +73,7 @@ function copyFields(what: string, src: Record<string, unknown>, dst: Record<stri
   const e = src.estimate;
   if (e === undefined) return;
   if (!isPlainObject(e)) bad(`${what}.estimate must be a plain object`);
-  checkKeys(`${what}.estimate`, e, new Set(Object.keys(ESTIMATE_FIELDS)));
+  checkKeys(`${what}.estimate`, e, ESTIMATE_KEYS);
   const out: Record<string, unknown> = {};
   for (const [k, type] of Object.entries(ESTIMATE_FIELDS)) {
     const v = e[k];

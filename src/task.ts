@@ -23,8 +23,9 @@ export interface CheckedTask {
   estimateIo: boolean | undefined;
 }
 
-const TASK_KEYS = new Set(['kind', 'input', 'class', 'tenant', 'pool', 'estimate', 'timeoutMs', 'signal', 'idempotent']);
-const ESTIMATE_KEYS = new Set(['cpuUs', 'memBytes', 'io']);
+/** A Task's fields (also the unversioned envelope's: envelope.ts). */
+export const TASK_KEYS: ReadonlySet<string> = new Set(['kind', 'input', 'class', 'tenant', 'pool', 'estimate', 'timeoutMs', 'signal', 'idempotent']);
+export const ESTIMATE_KEYS: ReadonlySet<string> = new Set(['cpuUs', 'memBytes', 'io']);
 /** Longest timeout: setTimeout's own limit (2^31-1 ms, about 24.8 days). */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
