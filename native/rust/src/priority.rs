@@ -28,9 +28,11 @@ pub fn set_current_thread_nice(nice: u32) -> std::io::Result<()> {
 #[cfg(target_os = "linux")]
 mod imp {
     pub fn set(nice: u32) -> std::io::Result<()> {
-        // SAFETY: gettid and setpriority take no pointers; tid is this thread.
+        // SAFETY: neither call takes a pointer; tid is this thread's. The raw
+        // syscall, not libc::gettid: glibc before 2.30 has no gettid symbol,
+        // and a prebuilt addon must load there too.
         let rc = unsafe {
-            let tid = libc::gettid();
+            let tid = libc::syscall(libc::SYS_gettid);
             libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice as libc::c_int)
         };
         if rc == 0 {
