@@ -10,13 +10,8 @@ import (
 // queued ones complete ABORTED unrun, Close returns 0, and afterwards the
 // pool refuses work and never notifies again.
 func TestCloseWithRunningTasks(t *testing.T) {
-	ctrl := make([]byte, ControlSize(16))
-	WriteHeader(ctrl, 16)
-	p, err := New(ctrl, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, p: p, r: p.Ring()}
+	h := openHarness(t, 16, 2)
+	p := h.p
 	var notifies atomic.Int32
 	p.SetNotify(func() { notifies.Add(1) })
 	arena := h.seg(0, 256)
@@ -97,13 +92,8 @@ func TestCloseIdleImmediately(t *testing.T) {
 // Close with a timeout shorter than a busy handler's reaction reports it busy;
 // a later Close waits for it.
 func TestCloseReportsBusy(t *testing.T) {
-	ctrl := make([]byte, ControlSize(8))
-	WriteHeader(ctrl, 8)
-	p, err := New(ctrl, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, p: p, r: p.Ring()}
+	h := openHarness(t, 8, 1)
+	p := h.p
 	arena := h.seg(0, 64)
 	h.task(0, put(arena, 0, 4, micros(60_000_000), 0, 32, 0))
 	// Hold the segment lock for writing: the worker blocks in its data phase

@@ -23,19 +23,26 @@ type harness struct {
 
 func newHarness(t *testing.T, slots uint32, workers int) *harness {
 	t.Helper()
-	ctrl := make([]byte, ControlSize(slots))
-	WriteHeader(ctrl, slots)
-	p, err := New(ctrl, workers)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	h := &harness{t: t, p: p, r: p.Ring()}
+	h := openHarness(t, slots, workers)
+	p := h.p
 	t.Cleanup(func() {
 		if busy, err := p.Close(testDeadline); busy != 0 || err != nil {
 			t.Errorf("Close: busy=%d err=%v", busy, err)
 		}
 	})
 	return h
+}
+
+// openHarness is newHarness for tests that close the pool themselves.
+func openHarness(t *testing.T, slots uint32, workers int) *harness {
+	t.Helper()
+	ctrl := make([]byte, ControlSize(slots))
+	WriteHeader(ctrl, slots)
+	p, err := New(ctrl, workers)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return &harness{t: t, p: p, r: p.Ring()}
 }
 
 // seg allocates and registers segment id of size bytes.

@@ -135,13 +135,8 @@ func TestCloseEndsIntakeTasks(t *testing.T) {
 func TestIntakeNoGoroutineLeakAfterClose(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for _, load := range []bool{false, true} {
-		ctrl := make([]byte, ControlSize(256))
-		WriteHeader(ctrl, 256)
-		p, err := New(ctrl, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := &harness{t: t, p: p, r: p.Ring()}
+		h := openHarness(t, 256, 2)
+		p := h.p
 		if load {
 			arena := h.seg(0, 64)
 			var idxs []uint32

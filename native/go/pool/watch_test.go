@@ -184,13 +184,8 @@ func TestWatcherExitsWhenIdleAndRestarts(t *testing.T) {
 // and the watcher all exit.
 func TestWatchNoGoroutineLeakAfterClose(t *testing.T) {
 	before := runtime.NumGoroutine()
-	ctrl := make([]byte, ControlSize(256))
-	WriteHeader(ctrl, 256)
-	p, err := New(ctrl, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, p: p, r: p.Ring()}
+	h := openHarness(t, 256, 2)
+	p := h.p
 	idxs := h.sleeps(h.seg(0, 64), 200, 60_000_000)
 	h.untilWatch(true, 200)
 	for _, i := range idxs[:100] {
