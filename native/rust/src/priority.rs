@@ -53,7 +53,12 @@ mod imp {
 /// The calling thread's nice value, read from /proc (tests).
 #[cfg(target_os = "linux")]
 pub fn current_thread_nice() -> std::io::Result<i32> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat")?;
+    nice_in_stat(&std::fs::read_to_string("/proc/thread-self/stat")?)
+}
+
+/// The nice value in a /proc/<..>/stat line (tests read other threads' too).
+#[cfg(target_os = "linux")]
+pub fn nice_in_stat(stat: &str) -> std::io::Result<i32> {
     // Field 19 (nice); the command name (field 2) may hold spaces, so count
     // from the closing parenthesis: after it come fields 3, 4, ...
     let rest = stat
@@ -70,16 +75,20 @@ pub fn current_thread_nice() -> std::io::Result<i32> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_thread_sets_its_own_nice_and_no_other() {
-        let before = current_thread_nice().unwrap();
-        let inside = std::thread::spawn(|| {
-            set_current_thread_nice(7).unwrap();
+    /// The nice value a new thread reads after setting `nice` on itself.
+    fn nice_after_setting(nice: u32) -> i32 {
+        std::thread::spawn(move || {
+            set_current_thread_nice(nice).unwrap();
             current_thread_nice().unwrap()
         })
         .join()
-        .unwrap();
-        assert_eq!(inside, 7);
+        .unwrap()
+    }
+
+    #[test]
+    fn a_thread_sets_its_own_nice_and_no_other() {
+        let before = current_thread_nice().unwrap();
+        assert_eq!(nice_after_setting(7), 7);
         assert_eq!(
             current_thread_nice().unwrap(),
             before,
@@ -89,12 +98,6 @@ mod tests {
 
     #[test]
     fn zero_leaves_the_thread_alone() {
-        let n = std::thread::spawn(|| {
-            set_current_thread_nice(0).unwrap();
-            current_thread_nice().unwrap()
-        })
-        .join()
-        .unwrap();
-        assert_eq!(n, 0);
+        assert_eq!(nice_after_setting(0), 0);
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crossfair_rust::heap::SharedBuf;
 use crossfair_rust::pool::Pool;
-use crossfair_rust::priority::current_thread_nice;
+use crossfair_rust::priority::{current_thread_nice, nice_in_stat};
 use crossfair_rust::ring::{required_len, ControlRegion};
 
 /// Nice values of this process's threads named crossfair-rust-*.
@@ -24,14 +24,7 @@ fn worker_nices() -> Vec<i32> {
         let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else {
             continue;
         };
-        let rest = stat.rsplit_once(')').unwrap().1;
-        out.push(
-            rest.split_whitespace()
-                .nth(19 - 3)
-                .unwrap()
-                .parse()
-                .unwrap(),
-        );
+        out.push(nice_in_stat(&stat).unwrap());
     }
     out
 }
