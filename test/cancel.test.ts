@@ -2,6 +2,7 @@
 // cooperatively (spin and sleep poll the slot's cancel flag); a cancelled
 // task is settled once and counted as cancelled.
 import { test } from 'node:test';
+import { getEventListeners } from 'node:events';
 import assert from 'node:assert/strict';
 import { ALL_PATHS, assertAccounting, expectCode, withScheduler } from './helpers.js';
 
@@ -72,5 +73,30 @@ test('a completion racing a timeout settles the task exactly once', async () => 
     const t = s.stats().totals;
     assert.equal(t.completed + t.cancelled, 400);
     assert.equal(t.completed, outcomes.filter((o) => o === 'ok').length);
+  });
+});
+
+test('regression: tasks sharing one AbortSignal add one listener to it; its abort cancels them all and nothing stays attached', async () => {
+  await withScheduler({ pools: { rust: { runtime: 'rust', workers: 1, maxInFlight: 1 } } }, async (s) => {
+    const ac = new AbortController();
+    const running = s.submit({ kind: 'spin', input: '20000' });
+    const n = 20_000;
+    const outcomes = Array.from({ length: n }, (_, i) =>
+      s.submit({ kind: 'echo', input: `t${i}`, signal: ac.signal }).then(
+        () => 'ok',
+        (e: { code?: string }) => String(e.code),
+      ),
+    );
+    assert.equal(getEventListeners(ac.signal, 'abort').length, 1, 'one listener for all the tasks that share the signal');
+    ac.abort();
+    const got = await Promise.all(outcomes);
+    assert.deepEqual(new Set(got), new Set(['E_ABORTED']));
+    assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
+    await running;
+    // Tasks that complete take their share of the listener with them.
+    const ac2 = new AbortController();
+    await Promise.all(Array.from({ length: 100 }, () => s.submit({ kind: 'echo', input: 'x', signal: ac2.signal })));
+    assert.equal(getEventListeners(ac2.signal, 'abort').length, 0);
+    assertAccounting(s);
   });
 });

@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { FairQueue } from '../src/policy/fair-queue.js';
 import { jain, rng, simulate, type SimPool, type SimTask } from './sim.js';
 
@@ -272,4 +274,129 @@ test('property: passing over blocked heads never serves a task twice or loses on
     }),
     { numRuns: 150 },
   );
+});
+
+test('regression: a class whose every task no pool can take (pinned to a full pool) does not stop another class that some pool can take', () => {
+  const q = new FairQueue<SimTask>([{ name: 'p', weight: 3 }, { name: 'u', weight: 1 }], () => 0);
+  const pinned = Array.from({ length: 50 }, () => task('p', 100, 100, undefined, 'spin|go'));
+  const free = Array.from({ length: 5 }, () => task('u', 100, 100, undefined, 'spin'));
+  pinned.forEach((t) => q.push(t));
+  free.forEach((t) => q.push(t));
+  const canTake = (t: SimTask): boolean => t.laneKey !== 'spin|go'; // go is full
+  const taken: SimTask[] = [];
+  for (let t = q.peek(canTake); t !== undefined && canTake(t); t = q.peek(canTake)) {
+    assert.equal(q.shift(100), t);
+    t.queued = false;
+    taken.push(t);
+  }
+  assert.deepEqual(taken, free, "u's tasks all went while p's pool stayed full");
+  assert.equal(q.live, 50);
+});
+
+test("regression: within a class, a tenant whose tasks no pool can take does not stop the class's other tenants", () => {
+  const q = new FairQueue<SimTask>([{ name: 'c', weight: 1 }], () => 0);
+  const blocked = Array.from({ length: 20 }, () => task('c', 100, 100, 'pinned', 'spin|go'));
+  const free = Array.from({ length: 3 }, () => task('c', 100, 100, 'other', 'spin'));
+  blocked.forEach((t) => q.push(t));
+  free.forEach((t) => q.push(t));
+  const canTake = (t: SimTask): boolean => t.laneKey !== 'spin|go';
+  for (const want of free) {
+    const t = q.peek(canTake);
+    assert.equal(t, want);
+    assert.equal(q.shift(100), want);
+    want.queued = false;
+  }
+  assert.ok(!canTake(q.peek(canTake)!), 'only blocked tasks are left');
+});
+
+test('regression: an overdue task jumps the queue only where a pool can take it; other classes go meanwhile', () => {
+  let now = 0;
+  const q = new FairQueue<SimTask>([{ name: 'p', weight: 3, maxWaitMs: 50 }, { name: 'u', weight: 1 }], () => now);
+  const pinned = Array.from({ length: 40 }, () => task('p', 100, 100, undefined, 'spin|go'));
+  pinned.forEach((t) => q.push(t));
+  const freeP = task('p', 100, 100, undefined, 'spin'); // p's own task that any pool can run
+  q.push(freeP);
+  const free = Array.from({ length: 5 }, () => task('u', 100, 100, undefined, 'spin'));
+  free.forEach((t) => q.push(t));
+  now = 100; // every p task is overdue
+  const canTake = (t: SimTask): boolean => t.laneKey !== 'spin|go';
+  const first = q.peek(canTake)!;
+  assert.equal(first, freeP, 'the oldest overdue task a pool can take goes first');
+  assert.equal(q.shift(100), freeP);
+  freeP.queued = false;
+  const taken: SimTask[] = [];
+  for (let t = q.peek(canTake); t !== undefined && canTake(t); t = q.peek(canTake)) {
+    assert.equal(q.shift(100), t);
+    t.queued = false;
+    taken.push(t);
+  }
+  assert.deepEqual(taken, free);
+  // The pinned pool frees up: the overdue pinned tasks go, oldest first.
+  const t = q.peek(() => true);
+  assert.equal(t, pinned[0]);
+});
+
+test('regression: drain() hands back every queued task once, in arrival order, with overdue tasks present', () => {
+  let now = 0;
+  const q = new FairQueue<SimTask>([{ name: 'a', weight: 1000 }, { name: 'b', weight: 1, maxWaitMs: 5 }], () => now);
+  const all = Array.from({ length: 30 }, (_, i) => task(i % 3 ? 'a' : 'b', 100, 100, `t${i % 4}`, i % 2 ? 'x' : 'y'));
+  all.forEach((t) => q.push(t));
+  // Serve a few (one of them aged), cancel one in place.
+  now = 10;
+  for (let k = 0; k < 4; k++) {
+    const t = q.peek()!;
+    q.shift(100);
+    t.queued = false;
+  }
+  const gone = all.find((t) => t.queued)!;
+  gone.queued = false;
+  q.cancelled(gone);
+  const left = all.filter((t) => t.queued);
+  assert.deepEqual(q.drain(), left);
+  assert.equal(q.live, 0);
+  assert.equal(q.peek(), undefined);
+});
+
+/** gc(), exposed for this test file only (heap figures after collection). */
+function collect(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+test('regression: tenants that went idle are dropped (one-shot tenants do not stay in memory)', () => {
+  const gc = collect();
+  const q = new FairQueue<SimTask>([{ name: 'c', weight: 1 }], () => 0);
+  const serveAll = (): void => {
+    for (let t = q.peek(); t !== undefined; t = q.peek()) {
+      q.shift(100);
+      t.queued = false;
+      q.correct(t, 100, 100);
+    }
+  };
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  // A burst of 20k tenants with one task each, all served.
+  for (let i = 0; i < 20_000; i++) q.push(task('c', 100, 100, `tenant-${i}`));
+  serveAll();
+  gc();
+  const grownMiB = (process.memoryUsage().heapUsed - before) / 2 ** 20;
+  assert.equal(q.tenantCount(), 0, 'an idle class holds no tenant');
+  assert.ok(grownMiB < 8, `heap grew ${grownMiB.toFixed(1)} MiB after 20k one-shot tenants were served`);
+  // One tenant stays backlogged while 100k others come and go once each:
+  // those that went idle do not pile up.
+  const steady = (): SimTask => task('c', 100, 100, 'steady');
+  for (let i = 0; i < 4; i++) q.push(steady());
+  for (let i = 0; i < 100_000; i++) {
+    q.push(task('c', 100, 100, `tenant-${i}`));
+    q.push(steady());
+    for (let k = 0; k < 2; k++) {
+      const t = q.peek()!;
+      q.shift(100);
+      t.queued = false;
+      q.correct(t, 100, 100);
+    }
+  }
+  assert.ok(q.tenantCount() <= 8, `${q.tenantCount()} tenants held`);
+  serveAll();
+  assert.equal(q.tenantCount(), 0);
 });

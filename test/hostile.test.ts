@@ -91,3 +91,72 @@ test('10 000 hostile inputs through submit, submitMany, inject, setPolicy, encod
   assert.ok(n >= 10_000, `${n} inputs`);
   assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was polluted');
 });
+
+test('regression: hostile arrays and tasks given to submitMany give coded errors, and submitMany never throws', async () => {
+  await withScheduler(BOTH, async (s) => {
+    const throwing = new Proxy([], {
+      get() {
+        throw new Error('hostile get');
+      },
+    });
+    let p: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      p = s.submitMany(throwing as never);
+    });
+    await assert.rejects(p!, (e: unknown) => e instanceof CrossfairError && e.code === 'E_BAD_INPUT');
+    const { proxy, revoke } = Proxy.revocable([], {});
+    revoke();
+    assert.doesNotThrow(() => {
+      p = s.submitMany(proxy as never);
+    });
+    await assert.rejects(p!, (e: unknown) => e instanceof CrossfairError && e.code === 'E_BAD_INPUT');
+    // One bad entry fails alone; the others run.
+    const tasks: unknown[] = [{ kind: 'echo', input: 'a' }, undefined, { kind: 'echo', input: 'c' }];
+    Object.defineProperty(tasks, 1, {
+      get() {
+        throw new Error('hostile element');
+      },
+    });
+    const taskGetter = {
+      get kind(): string {
+        throw new Error('hostile kind');
+      },
+      input: 'x',
+    };
+    const taskProxy = new Proxy(
+      { kind: 'echo', input: 'x' },
+      {
+        ownKeys() {
+          throw new Error('hostile keys');
+        },
+      },
+    );
+    tasks.push(taskGetter, taskProxy);
+    const out = await s.submitMany(tasks as never);
+    assert.equal(out.length, 5);
+    assert.equal(Buffer.from((out[0] as { output: Uint8Array }).output).toString(), 'a');
+    assert.equal(Buffer.from((out[2] as { output: Uint8Array }).output).toString(), 'c');
+    for (const i of [1, 3, 4]) {
+      assert.ok(out[i] instanceof CrossfairError, `entry ${i}: ${String(out[i])}`);
+      assert.equal((out[i] as CrossfairError).code, 'E_BAD_INPUT');
+    }
+    assertAccounting(s);
+  });
+});
+
+test('regression: inject() after close() throws E_CLOSED on every runtime', async () => {
+  const s = await createScheduler(BOTH);
+  await s.close();
+  for (const pool of ['rust', 'go']) {
+    assert.throws(
+      () => s.inject(pool, { errorRate: 0.5 }),
+      (e: unknown) => e instanceof CrossfairError && e.code === 'E_CLOSED',
+      pool,
+    );
+    assert.throws(
+      () => s.inject(pool, null),
+      (e: unknown) => e instanceof CrossfairError && e.code === 'E_CLOSED',
+      pool,
+    );
+  }
+});

@@ -130,3 +130,24 @@ test('Go is loaded with GOMAXPROCS = its workers + 1 and the memory limit, unles
     childEnv = withoutGoEnv();
   }
 });
+
+test("regression: 'breaker' and 'health' listeners that throw surface as uncaught exceptions and leave every pool working", async () => {
+  const r = await child([fixture('throwing-listener.mjs')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, CRASH);
+  assert.doesNotMatch(r.stderr, /DEP0168/, 'no listener error is swallowed by a native callback');
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    thrown: string[];
+    outcomes: Record<string, { faulty: string[]; healed: string }>;
+    totals: { submitted: number; completed: number; failed: number; cancelled: number; queued: number; inFlight: number };
+  };
+  assert.ok(out.thrown.length > 0, 'listener errors reached uncaughtException');
+  for (const m of out.thrown) assert.match(m, /^listener: (breaker|health) (rust|go|goffi) /);
+  for (const pool of ['rust', 'go', 'goffi']) {
+    assert.ok(out.thrown.some((m) => m.startsWith(`listener: breaker ${pool} open`)), `${pool}: its breaker opened`);
+    assert.equal(out.outcomes[pool]!.healed, 'ok', `${pool} serves again: ${JSON.stringify(out.outcomes[pool])}`);
+  }
+  const t = out.totals;
+  assert.equal(t.queued + t.inFlight, 0);
+  assert.equal(t.submitted, t.completed + t.failed + t.cancelled);
+});

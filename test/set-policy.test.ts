@@ -44,3 +44,92 @@ test("setPolicy refuses an unknown policy and keeps the current one; 'fair' is t
     assert.equal(s.stats().policy, 'fair');
   });
 });
+
+/** Settles with the outcome of every promise, or fails when some never settle within `ms`. */
+async function settleWithin<T>(ps: Promise<T>[], ms: number): Promise<PromiseSettledResult<T>[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${ms} ms passed and tasks were still unsettled`)), ms);
+  });
+  try {
+    return await Promise.race([Promise.allSettled(ps), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test('regression: setPolicy while a class with maxWaitMs has overdue tasks moves every task once (none lost, none served twice)', async () => {
+  await withScheduler(
+    {
+      pools: { rust: { runtime: 'rust', workers: 1, maxInFlight: 1 } },
+      classes: { heavy: { weight: 1000 }, light: { weight: 1, maxWaitMs: 5 } },
+    },
+    async (s) => {
+      // Every task spins 20 ms on the only worker: after 40 ms, light's
+      // queued tasks are overdue and aging would serve them next.
+      const all: Promise<unknown>[] = [];
+      for (let i = 0; i < 4; i++) all.push(s.submit({ kind: 'spin', input: '20000', class: 'heavy' }));
+      for (let i = 0; i < 6; i++) all.push(s.submit({ kind: 'echo', input: `light-${i}`, class: 'light' }));
+      await new Promise((r) => setTimeout(r, 40));
+      assert.ok(s.stats().classes.light!.queued > 1, 'light still has overdue tasks queued');
+      s.setPolicy('fifo');
+      assertAccounting(s);
+      const settled = await settleWithin(all, 10_000);
+      assert.deepEqual(
+        settled.map((r) => r.status),
+        all.map(() => 'fulfilled'),
+      );
+      const light = settled.slice(4).map((r) => Buffer.from((r as PromiseFulfilledResult<{ output: Uint8Array }>).value.output).toString());
+      assert.deepEqual(light, [0, 1, 2, 3, 4, 5].map((i) => `light-${i}`));
+      assert.equal(s.stats().totals.completed, 10);
+    },
+  );
+});
+
+test("regression: setPolicy from a 'breaker' listener (open → half-open happens while placing) neither throws nor loses a task", async () => {
+  await withScheduler(
+    {
+      pools: { rust: { runtime: 'rust', workers: 1, maxInFlight: 2 }, go: { runtime: 'go', workers: 1 } },
+      // Weights make 'fair' pick other than the oldest task: a queue swapped
+      // under it then removes a task that was never dispatched.
+      classes: { a: { weight: 1 }, b: { weight: 8 } },
+      breaker: { openMs: 5, minCalls: 5 },
+    },
+    async (s) => {
+      const seen: string[] = [];
+      // Back and forth, so the swap often happens while 'fair' is placing.
+      const policies = ['fifo', 'fair'] as const;
+      let n = 0;
+      s.on('breaker', (e: { to: string }) => {
+        seen.push(e.to);
+        // Only on open → half-open, which placement itself triggers: the
+        // policy alternates, so half the swaps land inside 'fair' placing.
+        if (e.to !== 'half-open') return;
+        s.setPolicy(policies[n++ % 2]!);
+        assertAccounting(s);
+      });
+      s.inject('go', { errorRate: 1 });
+      // Each outcome is taken at once (its code, or 'ok'): rejections are expected here.
+      const all: Promise<string>[] = [];
+      const outcome = (p: Promise<unknown>, want: string) =>
+        p.then(
+          (r) => (Buffer.from((r as { output: Uint8Array }).output).toString() === want ? 'ok' : 'wrong output'),
+          (e: { code?: string }) => String(e.code),
+        );
+      // Pinned to go: the breaker opens, then each probe after openMs
+      // fails and opens it again, while tasks keep queueing.
+      for (let round = 0; round < 10; round++) {
+        for (let i = 0; i < 5; i++) all.push(outcome(s.submit({ kind: 'echo', input: `go-${round}-${i}`, pool: 'go' }), `go-${round}-${i}`));
+        for (let i = 0; i < 200; i++) all.push(outcome(s.submit({ kind: 'spin', input: '50', class: i % 2 ? 'a' : 'b' }), ''));
+        await new Promise((r) => setTimeout(r, 7));
+      }
+      const settled = await settleWithin(all, 20_000);
+      assert.ok(seen.includes('half-open'), `breaker went half-open: ${seen.join(',')}`);
+      for (const r of settled) {
+        assert.equal(r.status, 'fulfilled');
+        assert.match((r as PromiseFulfilledResult<string>).value, /^(ok|E_TASK_FAILED|E_POOL_UNAVAILABLE)$/);
+      }
+      s.inject('go', null);
+    },
+  );
+});
