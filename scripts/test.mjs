@@ -11,9 +11,12 @@ const results = [];
 /** Seconds of `go test -fuzz` per target in this run; locally run longer (docs/TESTING.md). */
 const FUZZ_SECONDS = process.env.CROSSFAIR_FUZZ_SECONDS ?? '10';
 
+// Every ledger move checks the task-state sums (src/ledger.ts) while tests run.
+const env = { ...process.env, CROSSFAIR_CHECK_INVARIANTS: '1' };
+
 function run(name, cmd, args, cwd, parse) {
   process.stdout.write(`\n=== ${name}: ${cmd} ${args.join(' ')}\n`);
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);
   const counts = parse ? parse(r.stdout + r.stderr) : { passed: r.status === 0 ? 1 : 0, failed: r.status === 0 ? 0 : 1 };

@@ -35,161 +35,27 @@ import { CrossfairError, guard, refusal, show, type ErrorCode } from './errors.j
 import { checkTask, type CheckedTask, type TaskContext } from './task.js';
 import { FifoQueue, type PolicyQueue } from './policy/policy-queue.js';
 import { FairQueue } from './policy/fair-queue.js';
-import { placeByPrediction, type PredictTask } from './policy/predict.js';
-import { Limits } from './policy/limits.js';
+import { placeByPrediction } from './policy/predict.js';
 import { leastLoaded, roundRobin } from './policy/placement.js';
 import { PoolShares } from './policy/pool-shares.js';
 import { Breaker } from './policy/breaker.js';
 import { SplitQueue, inCanary } from './policy/rollout.js';
 import { Liveness, NATIVE_COMPLETED, NATIVE_RUNNING, RUNTIME_FAILURES, StuckWatch, backoffMs } from './resilience.js';
-import { NativePool, type PoolTask } from './pool.js';
+import type { NativePool } from './pool.js';
 import { openPools } from './pools.js';
 import { registerMetrics, type MetricsSource } from './metrics.js';
 import { Telemetry } from './telemetry.js';
-import { dispatched, ended, retrying, startTask, tracingOn, type TaskSpan } from './tracing.js';
-import { SampleWindow } from './stats.js';
+import { dispatched, ended, retrying, startTask, tracingOn } from './tracing.js';
+import { Arm, ClassState, Job, nextJobSeq } from './job.js';
+import { BACKOFF, CANCELLED, COMPLETED, FAILED, IN_FLIGHT, Ledger, QUEUED, type Counts } from './ledger.js';
+import { SignalWatch } from './signal-watch.js';
 import { serveDashboard } from './dashboard/server.js';
 import { STATUS } from './transport/layout.js';
 import type { Completion } from './transport/ring.js';
-import type { ClassConfig, SchedulerConfig } from './options.js';
+import type { SchedulerConfig } from './options.js';
 import type { Piscina } from 'piscina';
-import type { ArmStats, ClassStats, CloseOptions, Dashboard, DashboardOptions, Faults, PolicyName, PoolHealth, PoolStats, Scheduler, SchedulerStats, Task, TaskResult, Totals } from './types.js';
+import type { ClassStats, CloseOptions, Dashboard, DashboardOptions, Faults, PolicyName, PoolHealth, PoolStats, Scheduler, SchedulerStats, Task, TaskResult, Totals } from './types.js';
 import type { PoolConfig } from './options.js';
-
-const QUEUED = 0;
-const IN_FLIGHT = 1;
-const DONE = 2;
-/** Waiting out a retry backoff: counted as queued, not in the queue. */
-const BACKOFF = 3;
-
-class ClassState {
-  readonly limits: Limits;
-  submitted = 0;
-  completed = 0;
-  failed = 0;
-  cancelled = 0;
-  queued = 0;
-  inFlight = 0;
-  servedNs = 0;
-  readonly waits = new SampleWindow();
-  constructor(
-    readonly cfg: ClassConfig,
-    /** Index among the scheduler's classes. */
-    readonly index: number,
-  ) {
-    this.limits = new Limits(cfg, performance.now());
-  }
-
-  get name(): string {
-    return this.cfg.name;
-  }
-}
-
-let jobSeq = 0;
-
-/** One rollout arm's counters (stats().rollout). */
-class Arm {
-  submitted = 0;
-  completed = 0;
-  failed = 0;
-  cancelled = 0;
-  waitSumMs = 0;
-  dispatched = 0;
-  execSumUs = 0;
-  readonly waits = new SampleWindow();
-
-  stats(policy: PolicyName): ArmStats {
-    return {
-      policy,
-      submitted: this.submitted,
-      completed: this.completed,
-      failed: this.failed,
-      cancelled: this.cancelled,
-      waitP99Ms: this.waits.quantile(0.99),
-      waitMeanMs: this.dispatched > 0 ? this.waitSumMs / this.dispatched : 0,
-      execMeanUs: this.completed > 0 ? this.execSumUs / this.completed : 0,
-    };
-  }
-}
-
-class Job implements PoolTask, PredictTask {
-  state = QUEUED;
-  cheap = false;
-  /** Arrival order, kept when tasks move between policies. */
-  readonly seq = jobSeq++;
-  slot = -1;
-  pool: NativePool<Job> | undefined = undefined;
-  dispatchedAt = 0;
-  timer: NodeJS.Timeout | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
-  /** Cost charged at dispatch (fair queue and pool backlog), µs. */
-  estimateUs = 0;
-  attempts = 1;
-  /** When submit() took it (enqueuedAt moves on a retry). */
-  readonly submittedAt: number;
-  /** Index of the pool the last attempt failed on (placement prefers another), or -1. */
-  avoid = -1;
-  retryTimer: NodeJS.Timeout | undefined = undefined;
-  /** Its trace spans, when the application registered a tracer provider (tracing.ts). */
-  span: TaskSpan | undefined = undefined;
-  // The job is its own descriptor record (Staged) and its own placement
-  // view (PredictTask): no extra objects per task (GC is ~40% of submit()).
-  /** Wire id of its kind in the pool it is staged for. */
-  kindId = 0;
-  readonly input: Uint8Array | string;
-  readonly inLen: number;
-  readonly outCap: number;
-  /** `estimate.cpuUs`. */
-  readonly hintUs: number | undefined;
-  /** `estimate.io`. */
-  readonly io: boolean | undefined;
-  /** Its class has a latency budget. */
-  readonly urgent: boolean;
-  /** What is left of its budget, µs (set just before placing). */
-  budgetUs: number | undefined = undefined;
-  /** Tasks placed alike share a lane in the fair queue: kind, pin, I/O hint (and the pool a retry avoids). */
-  laneKey: string;
-
-  constructor(
-    readonly task: CheckedTask,
-    readonly cls: ClassState,
-    /** Index of the pinned pool, or -1. */
-    readonly pin: number,
-    /** When it was queued (again, after a retry's backoff). */
-    public enqueuedAt: number,
-    readonly resolve: (r: TaskResult) => void,
-    readonly reject: (e: CrossfairError) => void,
-    /** In the rollout's candidate arm (policy/rollout.ts). */
-    readonly canary = false,
-  ) {
-    this.submittedAt = enqueuedAt;
-    this.input = task.input;
-    this.inLen = task.inLen;
-    this.outCap = task.kind.outCap(task.inLen);
-    this.hintUs = task.estimateCpuUs;
-    this.io = task.estimateIo;
-    this.urgent = cls.cfg.latencyBudgetMs !== undefined;
-    this.laneKey = pin < 0 && task.estimateIo !== true ? task.kind.name : `${task.kind.name}|${pin}|${task.estimateIo === true ? 1 : 0}`;
-  }
-
-  get queued(): boolean {
-    return this.state === QUEUED;
-  }
-
-  get className(): string {
-    return this.cls.name;
-  }
-
-  get kind(): string {
-    return this.task.kind.name;
-  }
-
-
-
-  get tenant(): string | undefined {
-    return this.task.tenant;
-  }
-}
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   [STATUS.TASK_FAILED]: 'E_TASK_FAILED',
@@ -214,7 +80,17 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private pools: NativePool<Job>[] = [];
   private ffiThreads: Piscina | undefined;
   private readonly ctx: TaskContext;
-  private readonly totals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, rejected: 0, queued: 0, inFlight: 0, retries: 0 };
+  /** Every task's state, counted per class, per arm and in total (ledger.ts). */
+  private readonly ledger: Ledger;
+  private readonly totals: Counts;
+  /** Tasks refused at admission (never submitted) and retry attempts: events, not states. */
+  private rejected = 0;
+  private retries = 0;
+  /** One 'abort' listener per signal, however many tasks share it. */
+  private readonly signals = new SignalWatch<Job>((job) => this.cancel(job, 'E_ABORTED', 'aborted by its signal'));
+  /** True while flush() runs: a policy change asked for meanwhile waits for its end. */
+  private flushing = false;
+  private pendingPolicy: PolicyName | undefined;
   /** Tasks waiting out a retry backoff. */
   private readonly backingOff = new Set<Job>();
   private readonly stuck: StuckWatch<Job>;
@@ -238,10 +114,11 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private decided: { job: Job; pool: number } | undefined;
   /** Pool minShare/maxShare, when some pool sets one. */
   private shares: PoolShares | undefined;
+  /** Under fair: can `job` go now? Also true when no pool will ever take it now (every candidate's breaker is open): flush then fails it. */
   private readonly canTake = (job: Job): boolean => {
     const pool = this.place(job);
     this.decided = { job, pool };
-    return pool >= 0;
+    return pool >= 0 || this.unavailable(job);
   };
 
   private constructor(private readonly cfg: SchedulerConfig, registry: Registry | undefined) {
@@ -256,6 +133,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     }
     this.ctx = { kinds: new Set(), classes: new Set(this.classes.keys()), pools: new Map(), maxPayloadBytes: cfg.maxPayloadBytes, defaultClass: cfg.classes[0]!.name };
     this.stuck = new StuckWatch<Job>(cfg.stuckGraceMs, (p) => this.checkHealth(p as NativePool<Job>));
+    this.ledger = new Ledger(cfg.classes.length, this.arms !== undefined);
+    this.totals = this.ledger.totals;
   }
 
   static async create(cfg: SchedulerConfig, registry?: Registry): Promise<CrossfairScheduler> {
@@ -270,7 +149,9 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     for (const p of s.pools) {
       p.breaker = new Breaker(cfg.breaker, (from, to, reason) => {
         s.telemetry?.breaker(p.index, to);
-        s.emit('breaker', { pool: p.name, runtime: p.runtime, from, to, reason });
+        // Transitions happen inside placement and settling: listeners run
+        // later, where the scheduler's state is consistent.
+        s.notify('breaker', { pool: p.name, runtime: p.runtime, from, to, reason });
         s.checkHealth(p);
       });
       s.health.set(p, 'healthy');
@@ -325,11 +206,27 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   }
 
   submitMany(tasks: readonly Task[]): Promise<(TaskResult | CrossfairError)[]> {
-    if (!Array.isArray(tasks)) return Promise.reject(new CrossfairError('E_BAD_INPUT', 'submitMany takes an array of tasks'));
+    let n: number;
+    try {
+      // A proxy or a revoked proxy throws from here: the array itself is bad.
+      if (!Array.isArray(tasks)) throw new CrossfairError('E_BAD_INPUT', 'submitMany takes an array of tasks');
+      n = tasks.length;
+      if (!Number.isSafeInteger(n) || n < 0) throw new CrossfairError('E_BAD_INPUT', 'submitMany: the array has no valid length');
+    } catch (e) {
+      return Promise.reject(e instanceof CrossfairError ? e : new CrossfairError('E_BAD_INPUT', `submitMany: cannot read the array: ${e instanceof Error ? e.message : show(e)}`, { causes: [e] }));
+    }
     // One promise per task that resolves either way (no rejection + catch pair).
-    const out = new Array<Promise<TaskResult | CrossfairError>>(tasks.length);
-    for (let i = 0; i < tasks.length; i++) {
-      out[i] = new Promise<TaskResult | CrossfairError>((resolve) => this.admit(tasks[i]!, resolve, resolve));
+    const out = new Array<Promise<TaskResult | CrossfairError>>(n);
+    for (let i = 0; i < n; i++) {
+      let task: Task;
+      try {
+        task = tasks[i]!;
+      } catch (e) {
+        this.rejected++;
+        out[i] = Promise.resolve(new CrossfairError('E_BAD_INPUT', `submitMany: cannot read task ${i}: ${e instanceof Error ? e.message : show(e)}`, { causes: [e] }));
+        continue;
+      }
+      out[i] = new Promise<TaskResult | CrossfairError>((resolve) => this.admit(task, resolve, resolve));
     }
     return Promise.all(out);
   }
@@ -345,29 +242,21 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       if (checked.signal?.aborted) throw new CrossfairError('E_ABORTED', 'the signal was already aborted');
       if (this.totals.queued >= this.cfg.maxQueue) throw refusal('E_QUEUE_FULL', `${this.totals.queued} tasks queued; maxQueue is ${this.cfg.maxQueue}`);
       const c = this.classes.get(checked.className)!;
-      c.limits.admit(c.queued, checked.tenant, performance.now());
+      c.limits.admit(this.ledger.classes[c.index]!.queued, checked.tenant, performance.now());
     } catch (e) {
-      this.totals.rejected++;
+      this.rejected++;
       this.telemetry?.rejectedTask(clsIndex, e instanceof CrossfairError ? e.code : 'E_BAD_INPUT');
       reject(e instanceof CrossfairError ? e : new CrossfairError('E_BAD_INPUT', `invalid task: ${e instanceof Error ? e.message : show(e)}`, { causes: [e] }));
       return;
     }
     const cls = this.classes.get(checked.className)!;
     const pin = checked.pool === undefined ? -1 : this.pools.findIndex((p) => p.name === checked.pool);
-    const canary = this.cfg.rollout !== undefined && inCanary(this.cfg.rollout, cls.name, jobSeq);
+    const canary = this.cfg.rollout !== undefined && inCanary(this.cfg.rollout, cls.name, nextJobSeq());
     const job = new Job(checked, cls, pin, performance.now(), resolve, reject, canary);
-    if (this.arms) this.arms[canary ? 1 : 0].submitted++;
     if (tracingOn(job.enqueuedAt)) job.span = startTask(job.enqueuedAt, { kind: checked.kind.name, className: cls.name, tenant: checked.tenant });
-    if (checked.signal) {
-      const signal = checked.signal;
-      job.onAbort = () => this.cancel(job, 'E_ABORTED', 'aborted by its signal');
-      signal.addEventListener('abort', job.onAbort, { once: true });
-    }
+    if (checked.signal) this.signals.watch(checked.signal, job);
     if (checked.timeoutMs !== undefined) job.timer = setTimeout(() => this.cancel(job, 'E_TIMEOUT', `timed out after ${checked.timeoutMs} ms`), checked.timeoutMs);
-    cls.submitted++;
-    cls.queued++;
-    this.totals.submitted++;
-    this.totals.queued++;
+    this.ledger.admit(job);
     this.queue.push(job);
     if (!this.needsDrain && this.totals.queued >= this.cfg.drainHighWater) this.needsDrain = true;
     if (!this.flushScheduled) {
@@ -386,6 +275,20 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   /** Step 2 of the header. */
   private flush(): void {
     this.flushScheduled = false;
+    this.flushing = true;
+    try {
+      this.flushQueue();
+    } finally {
+      this.flushing = false;
+    }
+    const policy = this.pendingPolicy;
+    if (policy !== undefined) {
+      this.pendingPolicy = undefined;
+      this.setPolicy(policy);
+    }
+  }
+
+  private flushQueue(): void {
     const pools = this.pools;
     // Under fair, a head that no pool can take now does not hold back tasks
     // another pool could run (work conservation); fifo and round-robin keep
@@ -412,12 +315,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       this.queue.shift(job.estimateUs);
       this.shares?.add(i, job.estimateUs);
       this.rrPrevious = i;
-      job.state = IN_FLIGHT;
+      this.ledger.move(job, IN_FLIGHT);
       job.pool = pool;
-      job.cls.queued--;
-      job.cls.inFlight++;
-      this.totals.queued--;
-      this.totals.inFlight++;
       job.cls.waits.add(job.dispatchedAt - job.enqueuedAt);
       if (job.span) dispatched(job.span, job.dispatchedAt, pool.name, pool.runtime, job.attempts);
       if (this.arms) {
@@ -453,7 +352,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     this.decided = undefined;
     const pool = this.placeFor(job, this.policyOf(job));
     this.decided = { job, pool };
-    return pool >= 0;
+    return pool >= 0 || this.unavailable(job);
   };
 
   /** Placement under fair; a task with a budget carries what is left of it. */
@@ -497,8 +396,18 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
 
   /** True when every candidate's breaker is open (not merely out of credit or probing). */
   private unavailable(job: Job): boolean {
-    const c = this.candidates(job);
-    return c.length > 0 && c.every((p) => !p.admits() && p.breaker.state === 'open');
+    if (job.pin >= 0) {
+      const p = this.pools[job.pin]!;
+      return !p.admits() && p.breaker.state === 'open';
+    }
+    const kind = job.task.kind.name;
+    let any = false;
+    for (const p of this.pools) {
+      if (!p.kinds.has(kind)) continue;
+      if (p.admits() || p.breaker.state !== 'open') return false;
+      any = true;
+    }
+    return any;
   }
 
   /** Reads each busy pool's native progress counters (resilience.ts Liveness). */
@@ -527,7 +436,18 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     const was = this.health.get(p);
     if (was === h) return;
     this.health.set(p, h);
-    queueMicrotask(() => this.emit('health', { pool: p.name, runtime: p.runtime, from: was, to: h }));
+    this.notify('health', { pool: p.name, runtime: p.runtime, from: was, to: h });
+  }
+
+  /**
+   * Emits `event` once the current call stack is done (a microtask): never
+   * inside placement, a flush or a native callback, so a listener sees a
+   * consistent scheduler and may call back into it. A listener that throws
+   * surfaces as an uncaught exception, as an EventEmitter's would, and
+   * leaves the scheduler's state as it was.
+   */
+  private notify(event: 'breaker' | 'health' | 'drain', payload?: object): void {
+    queueMicrotask(() => (payload === undefined ? this.emit(event) : this.emit(event, payload)));
   }
 
   /** Tasks wait only for paced pools: flush again when the earliest allows a dispatch. */
@@ -554,7 +474,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private checkDrain(): void {
     if (this.needsDrain && this.totals.queued <= this.cfg.drainLowWater) {
       this.needsDrain = false;
-      queueMicrotask(() => this.emit('drain'));
+      this.notify('drain');
     }
   }
 
@@ -572,16 +492,17 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     if (policy !== 'fair' && policy !== 'fifo' && policy !== 'round-robin') {
       throw new CrossfairError('E_BAD_OPTIONS', `policy must be 'fair', 'fifo' or 'round-robin', got ${show(policy)}`);
     }
+    if (this.flushing) {
+      // Called back from inside a flush (a listener, a tracer): the queue
+      // is being walked; swap it when the flush ends.
+      this.pendingPolicy = policy;
+      return;
+    }
     if (policy === this.policy) return;
     // With a rollout only the baseline arm changes policy.
     const split = this.queue instanceof SplitQueue ? (this.queue as SplitQueue<Job>) : undefined;
     const from = split ? split.base : this.queue;
-    const moving: Job[] = [];
-    for (let job = from.peek(); job !== undefined; job = from.peek()) {
-      from.shift(0);
-      moving.push(job);
-    }
-    moving.sort((a, b) => a.seq - b.seq);
+    const moving = from.drain();
     const to = this.makeQueue(policy);
     for (const job of moving) to.push(job);
     if (split) {
@@ -614,27 +535,19 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     const runtimeFailed = RUNTIME_FAILURES.has(c.status);
     pool.breaker.record(!runtimeFailed, now);
     if (runtimeFailed || this.health.get(pool) !== 'healthy') this.checkHealth(pool);
-    job.cls.inFlight--;
-    this.totals.inFlight--;
     job.cls.servedNs += c.execNs;
     if (runtimeFailed && this.retryable(job)) {
       this.retry(job, pool);
       return;
     }
-    job.state = DONE;
     this.detach(job);
     if (job.span) ended(job.span, now, { pool: pool.name, runtime: pool.runtime, attempts: job.attempts, execUs, ...(c.status === STATUS.OK ? {} : { code: STATUS_CODES[c.status] ?? 'E_TASK_FAILED', message: c.message }) });
     if (this.telemetry) {
       this.telemetry.settled(job.cls.index, pool.index, job.dispatchedAt - job.enqueuedAt, execUs, now - job.submittedAt, c.status === STATUS.OK ? undefined : (STATUS_CODES[c.status] ?? 'E_TASK_FAILED'), job.task.tenant, now);
     }
-    const arm = this.arms?.[job.canary ? 1 : 0];
     if (c.status === STATUS.OK) {
-      job.cls.completed++;
-      this.totals.completed++;
-      if (arm) {
-        arm.completed++;
-        arm.execSumUs += c.execNs / 1000;
-      }
+      this.ledger.move(job, COMPLETED);
+      if (this.arms) this.arms[job.canary ? 1 : 0].execSumUs += c.execNs / 1000;
       job.resolve({
         output: c.output,
         pool: pool.name,
@@ -645,15 +558,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       });
     } else {
       const code = STATUS_CODES[c.status] ?? 'E_TASK_FAILED';
-      if (code === 'E_ABORTED') {
-        job.cls.cancelled++;
-        this.totals.cancelled++;
-        if (arm) arm.cancelled++;
-      } else {
-        job.cls.failed++;
-        this.totals.failed++;
-        if (arm) arm.failed++;
-      }
+      this.ledger.move(job, code === 'E_ABORTED' ? CANCELLED : FAILED);
       const message = c.status === STATUS.ABORTED ? 'the pool shut down while the task ran' : c.message;
       job.reject(new CrossfairError(code, message, { pool: pool.name, runtime: pool.runtime, kind: job.task.kind.name, attempts: job.attempts }));
     }
@@ -667,14 +572,12 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   /** Waits out the backoff (counted as queued), then queues `job` again, avoiding `pool`. */
   private retry(job: Job, pool: NativePool<Job>): void {
     job.attempts++;
-    this.totals.retries++;
+    this.retries++;
     if (this.telemetry) this.telemetry.retried[job.cls.index]!++;
     job.avoid = this.pools.indexOf(pool);
     job.laneKey = `${job.task.kind.name}|${job.pin}|${job.task.estimateIo === true ? 1 : 0}|avoid${job.avoid}`;
-    job.state = BACKOFF;
+    this.ledger.move(job, BACKOFF);
     job.pool = undefined;
-    job.cls.queued++;
-    this.totals.queued++;
     this.backingOff.add(job);
     const delay = backoffMs(job.attempts, this.cfg.retry, this.rng);
     if (job.span) retrying(job.span, performance.now(), job.attempts, delay);
@@ -682,7 +585,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       job.retryTimer = undefined;
       this.backingOff.delete(job);
       if (job.state !== BACKOFF) return;
-      job.state = QUEUED;
+      this.ledger.move(job, QUEUED);
       job.enqueuedAt = performance.now();
       this.queue.push(job);
       if (!this.flushScheduled) {
@@ -697,21 +600,15 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
    * can run it). A running task's timeout is its pool's failure (a latency
    * breach, policy/breaker.ts).
    */
-  private cancel(job: Job, code: ErrorCode, message: string, failed = false): void {
+  private cancel(job: Job, code: ErrorCode, message: string, failed = false, inQueue = true): void {
     if (job.state === QUEUED) {
-      this.queue.cancelled(job);
-      job.cls.queued--;
-      this.totals.queued--;
+      if (inQueue) this.queue.cancelled(job);
     } else if (job.state === BACKOFF) {
       clearTimeout(job.retryTimer);
       this.backingOff.delete(job);
-      job.cls.queued--;
-      this.totals.queued--;
     } else if (job.state === IN_FLIGHT) {
       const pool = job.pool!;
       pool.cancel(job);
-      job.cls.inFlight--;
-      this.totals.inFlight--;
       const now = performance.now();
       this.stuck.cancelled(job, now);
       if (code === 'E_TIMEOUT') {
@@ -719,20 +616,10 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
         this.checkHealth(pool);
       }
     } else return;
-    job.state = DONE;
+    this.ledger.move(job, failed ? FAILED : CANCELLED);
     this.detach(job);
     this.telemetry?.cancelledTask(job.cls.index, code);
     if (job.span) ended(job.span, performance.now(), { attempts: job.attempts, code, message, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) });
-    const arm = this.arms?.[job.canary ? 1 : 0];
-    if (failed) {
-      job.cls.failed++;
-      this.totals.failed++;
-      if (arm) arm.failed++;
-    } else {
-      job.cls.cancelled++;
-      this.totals.cancelled++;
-      if (arm) arm.cancelled++;
-    }
     job.reject(new CrossfairError(code, message, { kind: job.task.kind.name, attempts: job.attempts, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) }));
     this.checkDrain();
     this.checkIdle();
@@ -740,7 +627,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
 
   private detach(job: Job): void {
     if (job.timer !== undefined) clearTimeout(job.timer);
-    if (job.onAbort !== undefined) job.task.signal!.removeEventListener('abort', job.onAbort);
+    if (job.task.signal !== undefined) this.signals.unwatch(job.task.signal, job);
   }
 
   /** A boundary call failed: the tasks it carried cannot complete. */
@@ -767,15 +654,16 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     const now = performance.now();
     const classes: Record<string, ClassStats> = {};
     for (const [name, c] of this.classes) {
+      const n = this.ledger.classes[c.index]!;
       classes[name] = {
         weight: c.cfg.weight,
         latencyBudgetMs: c.cfg.latencyBudgetMs,
-        submitted: c.submitted,
-        completed: c.completed,
-        failed: c.failed,
-        cancelled: c.cancelled,
-        queued: c.queued,
-        inFlight: c.inFlight,
+        submitted: n.submitted,
+        completed: n.completed,
+        failed: n.failed,
+        cancelled: n.cancelled,
+        queued: n.queued,
+        inFlight: n.inFlight,
         servedUs: Math.round(c.servedNs / 1000),
         waitP99Ms: c.waits.quantile(0.99),
       };
@@ -783,12 +671,18 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     const pools: SchedulerStats['pools'] = {};
     for (const d of this.down) pools[d.cfg.name] = downStats(d.cfg);
     for (const p of this.pools) pools[p.name] = p.stats(now);
-    const out: SchedulerStats = { policy: this.policy, needsDrain: this.needsDrain, classes, pools, totals: { ...this.totals } };
-    if (this.arms) out.rollout = { baseline: this.arms[0].stats(this.policy), candidate: this.arms[1].stats(this.cfg.rollout!.policy) };
+    const t = this.totals;
+    const totals: Totals = { submitted: t.submitted, completed: t.completed, failed: t.failed, cancelled: t.cancelled, rejected: this.rejected, queued: t.queued, inFlight: t.inFlight, retries: this.retries };
+    const out: SchedulerStats = { policy: this.policy, needsDrain: this.needsDrain, classes, pools, totals };
+    if (this.arms) {
+      const counts = this.ledger.arms!;
+      out.rollout = { baseline: this.arms[0].stats(this.policy, counts[0]), candidate: this.arms[1].stats(this.cfg.rollout!.policy, counts[1]) };
+    }
     return out;
   }
 
   inject(pool: string, faults: Faults | null): void {
+    if (this.closing) throw new CrossfairError('E_CLOSED', 'the scheduler is closed');
     const p = this.pools.find((x) => x.name === pool);
     if (!p) throw new CrossfairError('E_BAD_INPUT', `unknown pool ${show(pool)}`);
     const f = guard('E_BAD_INPUT', () => checkFaults(faults));
@@ -847,9 +741,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     }
     // Paced pools kept dispatching while we waited; now nothing more goes out.
     if (this.paceTimer !== undefined) clearTimeout(this.paceTimer);
-    for (let job = this.queue.peek(); job !== undefined; job = this.queue.peek()) {
-      this.cancel(job, 'E_CLOSED', 'the scheduler closed before the task ran');
-    }
+    for (const job of this.queue.drain()) this.cancel(job, 'E_CLOSED', 'the scheduler closed before the task ran', false, false);
     for (const job of [...this.backingOff]) this.cancel(job, 'E_CLOSED', 'the scheduler closed while the task waited to be retried');
     for (const p of this.pools) {
       for (const job of p.ring.owners()) if (job.state === IN_FLIGHT) this.cancel(job, 'E_CLOSED', 'the scheduler closed while the task ran');

@@ -18,7 +18,19 @@
  *   completes. Class corrections apply at once; tenant corrections are held
  *   as debt and applied when the tenant next reaches the top of its heap.
  * - aging: a class's oldest task that has waited past the class's
- *   `maxWaitMs` is served next, whatever the virtual times say.
+ *   `maxWaitMs` is served next, whatever the virtual times say, provided
+ *   a pool can take it now; an overdue task no pool can take does not hold
+ *   back anything else.
+ * - work conservation: with `canTake`, a class or tenant whose waiting
+ *   tasks no pool can take now (pinned to a full pool, say) is passed over
+ *   for the next one in fair order that some pool can take. Whether a pool
+ *   can take a task depends only on its lane key (kind, pin, I/O hint), so
+ *   one call per lane key and peek decides for every task behind it.
+ * - tenants are kept while they have queued tasks. One that goes idle
+ *   keeps a small record (no queue) only while its virtual time is ahead
+ *   of the backlogged tenants' (returning at once must not erase what it
+ *   was charged); records that fall behind, and all of a class's records
+ *   when the class goes idle, are dropped (IDLE_SWEEP per idle event).
  * - weight 0: served only while no weighted class is backlogged.
  * - latency budgets (EEVDF's virtual deadlines): once any class declares
  *   `latencyBudgetMs`, the class served is, among the *eligible* ones (vtime
@@ -40,16 +52,19 @@
  *
  * Protocol with the scheduler:
  * 1. push(t) when a task is queued;
- * 2. peek() is the task to dispatch next; shift(estimateUs) removes it
- *    and charges its class and tenant the estimated cost;
+ * 2. peek(canTake) is the task to dispatch next (undefined when nothing
+ *    queued can be taken now); shift(estimateUs) removes it and charges
+ *    its class and tenant the estimated cost;
  * 3. correct(t, estimateUs, actualUs) when it completes;
- * 4. cancelled(t) when a queued task is cancelled in place (it is skipped).
+ * 4. cancelled(t) when a queued task is cancelled in place (it is skipped);
+ * 5. drain() hands back every queued task, in arrival order, and empties
+ *    the queue (a policy change, close).
  *
  * Alternatives rejected: DRR (quantum tuning, poor with mixed costs);
  * per-task virtual finish tags (needs costs known at enqueue, which is
  * exactly what estimate-then-correct avoids).
  */
-import { TaskQueue, type Cancellable } from '../queue/task-queue.js';
+import { SMALL_CAPACITY, TaskQueue, type Cancellable } from '../queue/task-queue.js';
 import { VHeap, type Keyed } from './vheap.js';
 import { keepOldest } from './policy-queue.js';
 
@@ -72,12 +87,24 @@ export interface FairItem extends Cancellable {
  *  Long next to any real budget, so declared budgets come first. */
 export const DEFAULT_BUDGET_MS = 1000;
 
+/**
+ * Idle tenant records looked at each time a tenant goes idle: those that
+ * fell behind the backlogged tenants are dropped. Two per event keeps the
+ * records at most about the tenants still ahead, at O(1) per event.
+ */
+const IDLE_SWEEP = 2;
+
 export interface FairClass {
   name: string;
   weight: number;
   maxWaitMs?: number | undefined;
   latencyBudgetMs?: number | undefined;
 }
+
+type CanTake<T> = ((t: T) => boolean) | undefined;
+
+const keyOf = (t: FairItem): string => t.laneKey ?? '';
+const seqOf = (t: FairItem): number => t.seq ?? 0;
 
 /**
  * A tenant's queue: FIFO, kept as one FIFO lane per lane key (FairItem).
@@ -90,65 +117,93 @@ class TenantQ<T extends FairItem> implements Keyed {
   vtime = 0;
   order = 0;
   debt = 0;
-  inHeap = false;
-  readonly lanes: TaskQueue<T>[] = [];
-  private readonly byKey = new Map<string, TaskQueue<T>>();
+  heapIndex = -1;
+  /** Queued tasks, not counting those cancelled in place. */
+  live = 0;
+  lanes: TaskQueue<T>[] = [];
+  private byKey = new Map<string, TaskQueue<T>>();
   constructor(readonly key: string) {}
 
   push(t: T): void {
-    const k = t.laneKey ?? '';
+    const k = keyOf(t);
     let lane = this.byKey.get(k);
     if (lane === undefined) {
-      lane = new TaskQueue<T>();
+      lane = new TaskQueue<T>(SMALL_CAPACITY);
       this.byKey.set(k, lane);
       this.lanes.push(lane);
     }
     lane.push(t);
+    this.live++;
   }
 
   laneOf(t: T): TaskQueue<T> | undefined {
-    return this.byKey.get(t.laneKey ?? '');
+    return this.byKey.get(keyOf(t));
   }
 
-  /** The oldest queued task, or with canTake the oldest lane head it accepts; `blocked` when heads exist but none is accepted. */
-  next(canTake: ((t: T) => boolean) | undefined): T | undefined | 'blocked' {
-    const lanes = this.lanes;
-    if (lanes.length === 1) {
-      const t = lanes[0]!.peek();
-      return t === undefined || canTake === undefined || canTake(t) ? t : 'blocked';
-    }
+  /**
+   * The oldest queued task, or with canTake the oldest lane head it accepts;
+   * `blocked` when heads exist but none is accepted. Lane keys found blocked
+   * are added to `blocked` and not asked again.
+   */
+  next(canTake: CanTake<T>, blocked: Set<string>): T | undefined | 'blocked' {
     let best: T | undefined;
     let any = false;
-    for (const lane of lanes) {
+    for (const lane of this.lanes) {
       const t = lane.peek();
       if (t === undefined) continue;
       any = true;
-      if ((best === undefined || (t.seq ?? 0) < (best.seq ?? 0)) && (canTake === undefined || canTake(t))) best = t;
+      if (best !== undefined && seqOf(t) >= seqOf(best)) continue;
+      if (canTake !== undefined) {
+        const k = keyOf(t);
+        if (blocked.has(k)) continue;
+        if (!canTake(t)) {
+          blocked.add(k);
+          continue;
+        }
+      }
+      best = t;
     }
     return best ?? (any ? 'blocked' : undefined);
   }
 
-  /** The oldest queued task whatever can take it (the head reported when all are blocked). */
+  /** The oldest queued task whatever can take it. */
   oldest(): T | undefined {
     let best: T | undefined;
     for (const lane of this.lanes) {
       const t = lane.peek();
-      if (t !== undefined && (best === undefined || (t.seq ?? 0) < (best.seq ?? 0))) best = t;
+      if (t !== undefined && (best === undefined || seqOf(t) < seqOf(best))) best = t;
     }
     return best;
+  }
+
+  /** Its queued tasks (for drain). */
+  *queuedTasks(): Generator<T> {
+    for (const lane of this.lanes) yield* lane.queuedTasks();
+  }
+
+  /** Gone idle: the lanes' memory goes; the virtual time stays. */
+  release(): void {
+    this.lanes = [];
+    this.byKey = new Map();
   }
 }
 
 class ClassQ<T extends FairItem> implements Keyed {
   vtime = 0;
   order = 0;
+  heapIndex = -1;
   active = false;
   live = 0;
   lastTenantV = 0;
+  /** Every tenant record: backlogged (in the heap) and idle (in `idle`). */
   readonly tenants = new Map<string, TenantQ<T>>();
   readonly heap = new VHeap<TenantQ<T>>();
-  /** Arrival order of the class's tasks, for aging. */
-  readonly arrivals = new TaskQueue<T>();
+  /** Idle records still ahead of the backlogged tenants, oldest first. */
+  readonly idle = new Map<string, TenantQ<T>>();
+  /** Arrival order of the class's tasks per lane key, for aging. */
+  readonly arrivals = new Map<string, TaskQueue<T>>();
+  /** Queued tasks per lane key (work conservation: is every lane blocked?). */
+  readonly laneLive = new Map<string, number>();
   constructor(
     readonly name: string,
     readonly weight: number,
@@ -156,6 +211,30 @@ class ClassQ<T extends FairItem> implements Keyed {
     /** latencyBudgetMs, or DEFAULT_BUDGET_MS. */
     readonly budgetMs: number,
   ) {}
+
+  /** True when every lane key with queued tasks is in `blocked`. */
+  allBlocked(blocked: Set<string>): boolean {
+    if (blocked.size === 0) return false;
+    for (const k of this.laneLive.keys()) if (!blocked.has(k)) return false;
+    return true;
+  }
+
+  /** How long its oldest task is past maxWaitMs (<= 0: none is). */
+  overdue(now: number): number {
+    if (this.maxWaitMs === undefined) return -1;
+    let oldest = Infinity;
+    for (const lane of this.arrivals.values()) {
+      const t = lane.peek();
+      if (t !== undefined && t.enqueuedAt < oldest) oldest = t.enqueuedAt;
+    }
+    return now - oldest - this.maxWaitMs;
+  }
+
+  countLane(k: string, by: number): void {
+    const n = (this.laneLive.get(k) ?? 0) + by;
+    if (n > 0) this.laneLive.set(k, n);
+    else this.laneLive.delete(k);
+  }
 }
 
 export class FairQueue<T extends FairItem> {
@@ -167,8 +246,10 @@ export class FairQueue<T extends FairItem> {
   private readonly aging: boolean;
   /** Some class has latencyBudgetMs: pick by virtual deadline (header). */
   private readonly deadlines: boolean;
-  /** Where the task the last `peek` returned came from, for shift. */
+  /** Where the task the last `peek` returned came from, for shift (tenant undefined: an aged task). */
   private peeked: { t: T; cls: ClassQ<T>; tenant: TenantQ<T> | undefined } | undefined;
+  /** Lane keys no pool could take during the current peek (reused: no allocation per call). */
+  private readonly blocked = new Set<string>();
   live = 0;
 
   /**
@@ -197,14 +278,23 @@ export class FairQueue<T extends FairItem> {
       ten = new TenantQ<T>(key);
       cls.tenants.set(key, ten);
     }
-    if (!ten.inHeap) {
+    if (ten.heapIndex < 0) {
+      cls.idle.delete(key);
       ten.vtime = Math.max(ten.vtime, cls.heap.peek()?.vtime ?? cls.lastTenantV);
       ten.order = this.order++;
-      ten.inHeap = true;
       cls.heap.push(ten);
     }
     ten.push(t);
-    if (this.aging) cls.arrivals.push(t);
+    const k = keyOf(t);
+    cls.countLane(k, 1);
+    if (this.aging && cls.maxWaitMs !== undefined) {
+      let lane = cls.arrivals.get(k);
+      if (lane === undefined) {
+        lane = new TaskQueue<T>(SMALL_CAPACITY);
+        cls.arrivals.set(k, lane);
+      }
+      lane.push(t);
+    }
     if (!cls.active) {
       cls.vtime = Math.max(cls.vtime, this.classFloor());
       cls.order = this.order++;
@@ -216,46 +306,50 @@ export class FairQueue<T extends FairItem> {
   }
 
   /**
-   * The next task to serve. With `canTake`, the oldest task of the chosen
-   * tenant that some pool can take now (TenantQ): a head no pool can take
-   * (its pool is out of credit) does not hold back tasks another pool could
-   * run (work conservation). A passed-over head keeps its place and its
-   * tenant's virtual time. When nothing of the tenant can go, its oldest
-   * task is returned (the caller finds no pool for it and waits).
+   * The next task to serve, or undefined when none is queued — or, with
+   * `canTake`, when no queued task can be taken now. With `canTake`:
+   * 1. overdue tasks a pool can take, most overdue class first;
+   * 2. the class fair order picks, then the other classes by virtual time,
+   *    skipping a class whose every lane is blocked;
+   * 3. within a class, the tenant with the smallest virtual time that has a
+   *    task a pool can take (its oldest such task).
+   * A passed-over task keeps its place, and its tenant its virtual time.
    */
   peek(canTake?: (t: T) => boolean): T | undefined {
     // Decided afresh on every call: between calls the clock moves, and a
     // class may have become overdue (regression: a cached choice let a light
     // class wait 2.5x its maxWaitMs).
     this.peeked = undefined;
+    if (this.live === 0) return undefined;
     const now = this.aging ? this.now() : 0;
-    const cls = this.pickClass(now);
-    if (cls === undefined) return undefined;
-    const aged = this.aging ? this.agedHead(cls, now) : undefined;
-    if (aged !== undefined) {
-      this.peeked = { t: aged, cls, tenant: undefined };
-      return aged;
+    const blocked = this.blocked;
+    blocked.clear();
+    if (canTake === undefined) {
+      const cls = this.pickClass(now);
+      if (cls === undefined) return undefined;
+      return (this.aging ? this.agedHead(cls, now, undefined) : undefined) ?? this.fromTenants(cls, undefined);
     }
-    for (;;) {
-      const ten = cls.heap.peek()!;
-      if (ten.debt !== 0) {
-        ten.vtime += ten.debt;
-        ten.debt = 0;
-        cls.heap.rekeyRoot();
-        continue;
+    if (this.aging) {
+      for (const cls of this.overdueClasses(now)) {
+        const t = this.agedHead(cls, now, canTake);
+        if (t !== undefined) return t;
       }
-      const pick = ten.next(canTake);
-      if (pick === 'blocked') return ten.oldest(); // nothing of the tenant can run now
-      if (pick !== undefined) {
-        this.peeked = { t: pick, cls, tenant: ten };
-        return pick;
-      }
-      // Only cancelled tasks were left: the tenant goes idle.
-      cls.heap.pop();
-      ten.inHeap = false;
-      cls.lastTenantV = ten.vtime;
-      cls.tenants.delete(ten.key);
     }
+    const first = this.pickClass(now, false);
+    if (first === undefined) return undefined;
+    if (!first.allBlocked(blocked)) {
+      const t = this.fromTenants(first, canTake);
+      if (t !== undefined) return t;
+    }
+    // The fair pick can take nothing now: the others, in virtual-time order.
+    const rest = this.list.filter((c) => c.active && c !== first && !c.allBlocked(blocked));
+    rest.sort((a, b) => (a.weight === 0 ? 1 : 0) - (b.weight === 0 ? 1 : 0) || a.vtime - b.vtime || a.order - b.order);
+    for (const cls of rest) {
+      if (cls.allBlocked(blocked)) continue;
+      const t = this.fromTenants(cls, canTake);
+      if (t !== undefined) return t;
+    }
+    return undefined;
   }
 
   /** Step 2: removes the task peek() returned and charges `estimateUs` for it. */
@@ -269,18 +363,19 @@ export class FairQueue<T extends FairItem> {
       // Always the head of its lane (TenantQ).
       tenant.laneOf(t)!.shift();
       tenant.vtime += estimateUs;
-      cls.heap.rekeyRoot(); // the tenant served is the heap's root
+      cls.heap.rekey(tenant);
+      this.taken(cls, tenant, t);
     } else {
-      // An aged task: it leaves its tenant's queue lazily, and the tenant's
-      // charge waits as debt until the tenant is at the root again.
-      const ten = this.tenantOf(t);
-      if (ten !== undefined) {
-        // The oldest of its class is the oldest of its tenant: its lane's head.
-        const lane = ten.laneOf(t)!;
-        if (lane.peek() === t) lane.shift();
-        else lane.cancelled();
-        ten.debt += estimateUs;
-      }
+      // An aged task, the head of its arrival lane. It leaves its tenant's
+      // queue lazily, and the tenant's charge waits as debt until the
+      // tenant is at the root again.
+      cls.arrivals.get(keyOf(t))!.shift();
+      const ten = this.tenantOf(t)!;
+      const lane = ten.laneOf(t)!;
+      if (lane.peek() === t) lane.shift();
+      else lane.cancelled();
+      ten.debt += estimateUs;
+      this.taken(cls, ten, t);
     }
     this.left(cls);
     return t;
@@ -300,8 +395,23 @@ export class FairQueue<T extends FairItem> {
   cancelled(t: T): void {
     const cls = this.classes.get(t.className)!;
     const ten = this.tenantOf(t);
-    if (ten !== undefined) ten.laneOf(t)!.cancelled();
+    if (ten !== undefined && ten.heapIndex >= 0) {
+      ten.laneOf(t)!.cancelled();
+      this.taken(cls, ten, t);
+    }
     this.left(cls);
+  }
+
+  /** Step 5: every queued task, in arrival order; the queue is left empty (virtual times are kept). */
+  drain(): T[] {
+    const out: T[] = [];
+    for (const cls of this.list) {
+      for (const ten of cls.tenants.values()) for (const t of ten.queuedTasks()) out.push(t);
+      this.reset(cls);
+    }
+    this.live = 0;
+    this.peeked = undefined;
+    return out.sort((a, b) => seqOf(a) - seqOf(b));
   }
 
   /** When the oldest queued task of each class was queued: the oldest lane head of its tenants. */
@@ -321,8 +431,39 @@ export class FairQueue<T extends FairItem> {
     return Object.fromEntries(this.list.map((c) => [c.name, c.vtime]));
   }
 
+  /** Tenant records held (backlogged and idle), for tests and stats. */
+  tenantCount(): number {
+    let n = 0;
+    for (const c of this.list) n += c.tenants.size;
+    return n;
+  }
+
   private tenantOf(t: T): TenantQ<T> | undefined {
     return this.classes.get(t.className)!.tenants.get(t.tenant ?? '');
+  }
+
+  /** `t` left `ten`'s queue (served or cancelled); a tenant left with nothing queued goes idle. */
+  private taken(cls: ClassQ<T>, ten: TenantQ<T>, t: T): void {
+    ten.live--;
+    cls.countLane(keyOf(t), -1);
+    if (ten.live > 0) return;
+    cls.heap.remove(ten);
+    ten.release();
+    cls.lastTenantV = ten.vtime;
+    const floor = cls.heap.peek()?.vtime;
+    if (floor !== undefined && ten.vtime + ten.debt > floor) cls.idle.set(ten.key, ten);
+    else cls.tenants.delete(ten.key);
+    this.sweepIdle(cls, floor);
+  }
+
+  /** Drops up to IDLE_SWEEP idle records that fell behind `floor`; those still ahead go to the back. */
+  private sweepIdle(cls: ClassQ<T>, floor: number | undefined): void {
+    for (let k = 0; k < IDLE_SWEEP && cls.idle.size > 0; k++) {
+      const [key, ten] = cls.idle.entries().next().value as [string, TenantQ<T>];
+      cls.idle.delete(key);
+      if (floor !== undefined && ten.vtime + ten.debt > floor) cls.idle.set(key, ten);
+      else cls.tenants.delete(key);
+    }
   }
 
   private left(cls: ClassQ<T>): void {
@@ -331,8 +472,24 @@ export class FairQueue<T extends FairItem> {
     if (cls.live === 0) {
       cls.active = false;
       this.lastClassV = cls.vtime;
+      // Nothing of the class waits: its tenants' history is no longer owed.
+      this.reset(cls);
     }
     this.peeked = undefined;
+  }
+
+  /** Empties a class's queue and drops its tenants (its own virtual time stays). */
+  private reset(cls: ClassQ<T>): void {
+    const top = cls.heap.peek();
+    if (top !== undefined) cls.lastTenantV = top.vtime;
+    cls.heap.clear();
+    cls.tenants.clear();
+    cls.idle.clear();
+    cls.arrivals.clear();
+    cls.laneLive.clear();
+    if (cls.active) this.lastClassV = cls.vtime;
+    cls.active = false;
+    cls.live = 0;
   }
 
   private classFloor(): number {
@@ -341,16 +498,78 @@ export class FairQueue<T extends FairItem> {
     return min === Infinity ? this.lastClassV : min;
   }
 
-  private pickClass(now: number): ClassQ<T> | undefined {
+  /** The tenant with the smallest virtual time that has a task `canTake` accepts (header, step 3). */
+  private fromTenants(cls: ClassQ<T>, canTake: CanTake<T>): T | undefined {
+    const blocked = this.blocked;
+    let root = cls.heap.peek()!;
+    while (root.debt !== 0) {
+      root.vtime += root.debt;
+      root.debt = 0;
+      cls.heap.rekeyRoot();
+      root = cls.heap.peek()!;
+    }
+    const pick = root.next(canTake, blocked);
+    if (pick !== 'blocked') return this.found(pick, cls, root);
+    // The root can take nothing now: the next tenants in virtual-time order.
+    for (const ten of cls.heap.ordered()) {
+      if (cls.allBlocked(blocked)) return undefined;
+      if (ten === root) continue;
+      const t = ten.next(canTake, blocked);
+      if (t !== 'blocked') return this.found(t, cls, ten);
+    }
+    return undefined;
+  }
+
+  private found(t: T | undefined, cls: ClassQ<T>, tenant: TenantQ<T> | undefined): T | undefined {
+    if (t !== undefined) this.peeked = { t, cls, tenant };
+    return t;
+  }
+
+  /** Active classes with an overdue task, most overdue first. */
+  private overdueClasses(now: number): ClassQ<T>[] {
+    const out: ClassQ<T>[] = [];
+    for (const c of this.list) if (c.active && c.overdue(now) > 0) out.push(c);
+    if (out.length > 1) out.sort((a, b) => b.overdue(now) - a.overdue(now));
+    return out;
+  }
+
+  /**
+   * With `canTake` undefined: the class's most overdue task (the oldest
+   * arrival-lane head) if past maxWaitMs. With `canTake`: the oldest overdue
+   * lane head that it accepts.
+   */
+  private agedHead(cls: ClassQ<T>, now: number, canTake: CanTake<T>): T | undefined {
+    if (cls.maxWaitMs === undefined) return undefined;
+    const heads: T[] = [];
+    for (const lane of cls.arrivals.values()) {
+      const t = lane.peek();
+      if (t !== undefined && now - t.enqueuedAt > cls.maxWaitMs) heads.push(t);
+    }
+    if (heads.length > 1) heads.sort((a, b) => a.enqueuedAt - b.enqueuedAt || seqOf(a) - seqOf(b));
+    for (const t of heads) {
+      if (canTake !== undefined) {
+        const k = keyOf(t);
+        if (this.blocked.has(k)) continue;
+        if (!canTake(t)) {
+          this.blocked.add(k);
+          continue;
+        }
+      }
+      return this.found(t, cls, undefined);
+    }
+    return undefined;
+  }
+
+  /** The class to serve; with `aging`, an overdue class comes first. */
+  private pickClass(now: number, aging = this.aging): ClassQ<T> | undefined {
     let best: ClassQ<T> | undefined;
     let scavenger: ClassQ<T> | undefined;
     let oldest: ClassQ<T> | undefined;
     let oldestOverdue = 0;
     for (const c of this.list) {
       if (!c.active) continue;
-      if (this.aging && c.maxWaitMs !== undefined) {
-        const head = c.arrivals.peek();
-        const overdue = head ? now - head.enqueuedAt - c.maxWaitMs : -1;
+      if (aging) {
+        const overdue = c.overdue(now);
         if (overdue > oldestOverdue) {
           oldest = c;
           oldestOverdue = overdue;
@@ -393,12 +612,5 @@ export class FairQueue<T extends FairItem> {
       }
     }
     return best!;
-  }
-
-  /** The class's oldest task if it is past maxWaitMs. */
-  private agedHead(cls: ClassQ<T>, now: number): T | undefined {
-    if (cls.maxWaitMs === undefined) return undefined;
-    const head = cls.arrivals.peek();
-    return head !== undefined && now - head.enqueuedAt > cls.maxWaitMs ? head : undefined;
   }
 }

@@ -5,7 +5,9 @@
  *
  * Protocol: push → peek (decide) → shift(estimateUs) (take and charge) →
  * correct(estimateUs, actualUs) on completion; cancelled(t) for a queued
- * task cancelled in place.
+ * task cancelled in place; drain() to take every queued task out at once
+ * (a policy change, close): it does not depend on the tasks' states, so it
+ * cannot hand back the same task twice or leave one behind.
  */
 import { TaskQueue } from '../queue/task-queue.js';
 import type { FairItem } from './fair-queue.js';
@@ -13,11 +15,13 @@ import type { FairItem } from './fair-queue.js';
 export interface PolicyQueue<T extends FairItem> {
   readonly live: number;
   push(t: T): void;
-  /** With `canTake` (fair only), may pass over a head no pool can take now. */
+  /** With `canTake` (fair only), may pass over a head no pool can take now; undefined when none can go. */
   peek(canTake?: (t: T) => boolean): T | undefined;
   shift(estimateUs: number): T | undefined;
   correct(t: T, estimateUs: number, actualUs: number): void;
   cancelled(t: T): void;
+  /** Every queued task, in arrival order; the queue is left empty. */
+  drain(): T[];
   /** When the oldest queued task of each class was queued (metrics, at scrape time). */
   oldestByClass(): Map<string, number>;
 }
@@ -30,7 +34,7 @@ export function keepOldest(out: Map<string, number>, className: string, at: numb
 
 /** Arrival order; charges and corrections mean nothing to it. */
 export class FifoQueue<T extends FairItem> implements PolicyQueue<T> {
-  private readonly q = new TaskQueue<T>();
+  private q = new TaskQueue<T>();
 
   get live(): number {
     return this.q.live;
@@ -52,6 +56,12 @@ export class FifoQueue<T extends FairItem> implements PolicyQueue<T> {
 
   cancelled(): void {
     this.q.cancelled();
+  }
+
+  drain(): T[] {
+    const out = [...this.q.queuedTasks()];
+    this.q = new TaskQueue<T>();
+    return out;
   }
 
   oldestByClass(): Map<string, number> {

@@ -92,6 +92,11 @@ export class SplitQueue<T extends ArmItem> implements PolicyQueue<T> {
     this.from = undefined;
   }
 
+  drain(): T[] {
+    this.from = undefined;
+    return [...this.base.drain(), ...this.canary.drain()].sort((a, b) => a.seq - b.seq);
+  }
+
   oldestByClass(): Map<string, number> {
     const out = this.base.oldestByClass();
     for (const [cls, at] of this.canary.oldestByClass()) keepOldest(out, cls, at);

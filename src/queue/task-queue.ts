@@ -1,12 +1,15 @@
 /**
- * TaskQueue: a growable ring buffer of queued tasks, FIFO, O(1) push/shift
- * and unshift (to put back a task that could not be staged).
+ * TaskQueue: a growable ring buffer of queued tasks, FIFO, O(1) push/shift.
  *
  *   [ . . . h x x x x t . . . ]   h = head, t = head + length (mod capacity)
  *
  * Cancelled tasks are not removed from the middle (that would be O(n));
  * their owner marks them and `peek` skips them. `live` counts the rest.
- * Capacity doubles when full, starting at 1024 entries.
+ * Capacity doubles when full, from the size the owner chose: the
+ * scheduler-wide queue starts at 1024 entries; a tenant's lane starts at
+ * SMALL_CAPACITY, since there may be a hundred thousand tenants holding one
+ * task each (regression: 1024 slots per tenant held 759 MiB for 100k
+ * one-shot tenants).
  */
 
 export interface Cancellable {
@@ -15,25 +18,24 @@ export interface Cancellable {
 }
 
 const INITIAL_CAPACITY = 1024;
+/** Capacity of a queue that usually holds a few tasks (a power of two). */
+export const SMALL_CAPACITY = 4;
 
 export class TaskQueue<T extends Cancellable> {
-  private buf: (T | undefined)[] = new Array<T | undefined>(INITIAL_CAPACITY);
+  private buf: (T | undefined)[];
   private head = 0;
   private length = 0;
   /** Queued tasks not yet cancelled. */
   live = 0;
 
+  /** @param capacity initial slots, a power of two. */
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.buf = new Array<T | undefined>(capacity);
+  }
+
   push(t: T): void {
     if (this.length === this.buf.length) this.grow();
     this.buf[(this.head + this.length) & (this.buf.length - 1)] = t;
-    this.length++;
-    this.live++;
-  }
-
-  unshift(t: T): void {
-    if (this.length === this.buf.length) this.grow();
-    this.head = (this.head - 1) & (this.buf.length - 1);
-    this.buf[this.head] = t;
     this.length++;
     this.live++;
   }
