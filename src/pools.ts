@@ -12,7 +12,6 @@ import type { Piscina } from 'piscina';
 import { CrossfairError, fromNativeError } from './errors.js';
 import { parseKindList } from './kinds.js';
 import { goLibraryPath, loadGoThroughShim, loadRustAddon } from './native/loader.js';
-import { FfiBackend, createFfiThreads, ffiLibraryInfo, openOnMainThread } from './native/ffi-backend.js';
 import type { NativeBackend } from './native/backend.js';
 import { installSignalGuard } from './signals.js';
 import { NativePool, type PoolTask } from './pool.js';
@@ -66,6 +65,8 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
   let shimKinds: Map<string, number> | undefined;
   let ffiKinds: Map<string, number> | undefined;
   let ffiThreads: Piscina | undefined;
+  // The ffi path (piscina, ffi-rs) is imported only when an ffi pool opens: nothing native loads at import.
+  let ffi: typeof import('./native/ffi-backend.js') | undefined;
   if (go.length > 0) {
     prepareGoEnvironment(cfg);
     const shimPools = go.filter((p) => p.transport === 'shim');
@@ -78,10 +79,11 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
     }
     if (ffiPools.length > 0 && goLib !== undefined) {
       try {
-        openOnMainThread(goLib);
+        ffi = await import('./native/ffi-backend.js');
+        ffi.openOnMainThread(goLib);
         // One thread per pool for its blocking cf_wait, one for ordered calls.
-        ffiThreads = await createFfiThreads(ffiPools.length + 1);
-        const info = await ffiLibraryInfo(ffiThreads, goLib); // checks the ABI version first
+        ffiThreads = await ffi.createFfiThreads(ffiPools.length + 1);
+        const info = await ffi.ffiLibraryInfo(ffiThreads, goLib); // checks the ABI version first
         ffiKinds = parseKindList(info.kinds);
       } catch (e) {
         await ffiThreads?.destroy();
@@ -111,7 +113,7 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
       let backend: NativeBackend;
       try {
         if (p.runtime === 'rust') backend = new rust!.RustPool(ctrl, p.workers, pool.wake);
-        else if (p.transport === 'ffi') backend = await FfiBackend.open(ffiThreads!, goLib!, ctrl, p.workers, pool.wake);
+        else if (p.transport === 'ffi') backend = await ffi!.FfiBackend.open(ffiThreads!, goLib!, ctrl, p.workers, pool.wake);
         else backend = new (loadGoThroughShim(goLib!).shim.GoPool)(ctrl, p.workers, pool.wake);
         await pool.attach(backend);
       } catch (e) {

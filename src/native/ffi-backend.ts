@@ -16,13 +16,14 @@
  * threads that loaded native code are never churned (BOUNDARY-RULES 11).
  */
 import { Piscina } from 'piscina';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import ffi from 'ffi-rs';
+import { isMainThread } from 'node:worker_threads';
 import { CrossfairError } from '../errors.js';
 import { moduleDir } from './here.js';
 import { C_ERRORS, CF_ERR_CLOSED, FFI_LIBRARY_NAME, type FfiCall } from './ffi-calls.js';
-import { ABI_VERSION } from './loader.js';
+import { ABI_VERSION, packageRoot } from './loader.js';
 import type { NativeBackend } from './backend.js';
 
 /** How long one `cf_wait` blocks before the waiter re-checks whether it is
@@ -34,9 +35,16 @@ type Run = (msg: FfiCall) => Promise<number | string | number[]>;
 
 let mainThreadOpened = '';
 
-/** Loads the library on the main thread before any worker does (BOUNDARY-RULES 1). */
+/**
+ * Loads the library on the main thread before any worker does (BOUNDARY-RULES 1).
+ * ffi-rs is a native module: it is required here, when an ffi pool opens, and
+ * never at import. Loaded on a thread that later exits, it takes the process
+ * down with it (docs/NATIVE-RULES.md §8, §17).
+ */
 export function openOnMainThread(lib: string): void {
   if (mainThreadOpened === lib) return;
+  if (!isMainThread) throw new CrossfairError('E_POOL_UNAVAILABLE', 'the ffi transport must be opened on the main thread (docs/NATIVE-RULES.md §1, §17)');
+  const ffi = createRequire(join(packageRoot, 'package.json'))('ffi-rs') as typeof import('ffi-rs');
   ffi.open({ library: FFI_LIBRARY_NAME, path: lib });
   mainThreadOpened = lib;
 }
