@@ -11,7 +11,7 @@
 import type { Piscina } from 'piscina';
 import { CrossfairError, fromNativeError } from './errors.js';
 import { parseKindList } from './kinds.js';
-import { goLibraryPath, loadGoThroughShim, loadRustAddon } from './native/loader.js';
+import { goLibraryPath, loadGoThroughShim, loadRustAddon, openShimPool } from './native/loader.js';
 import type { NativeBackend } from './native/backend.js';
 import { installSignalGuard } from './signals.js';
 import { NativePool, type PoolTask } from './pool.js';
@@ -114,7 +114,7 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
       try {
         if (p.runtime === 'rust') backend = new rust!.RustPool(ctrl, p.workers, pool.wake);
         else if (p.transport === 'ffi') backend = await ffi!.FfiBackend.open(ffiThreads!, goLib!, ctrl, p.workers, pool.wake);
-        else backend = new (loadGoThroughShim(goLib!).shim.GoPool)(ctrl, p.workers, pool.wake);
+        else backend = openShimPool(goLib!, ctrl, p.workers, pool.wake);
         await pool.attach(backend);
       } catch (e) {
         models.splice(models.indexOf(pool.model), 1);

@@ -20,9 +20,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import { CrossfairError } from '../errors.js';
+import { CrossfairError, fromAbiError } from '../errors.js';
 import { moduleDir } from './here.js';
-import { C_ERRORS, CF_ERR_CLOSED, FFI_LIBRARY_NAME, type FfiCall } from './ffi-calls.js';
+import { FFI_LIBRARY_NAME, type FfiCall } from './ffi-calls.js';
 import { ABI_VERSION, packageRoot } from './loader.js';
 import type { NativeBackend } from './backend.js';
 
@@ -80,11 +80,9 @@ export async function createFfiThreads(threads: number): Promise<Piscina> {
   return pool;
 }
 
+/** A C ABI call's result; a negative one throws, mapped by the one table of its codes (errors.ts CF_ERRORS). */
 function check(what: string, r: number | string | number[]): number {
-  if (typeof r === 'number' && r < 0) {
-    const code = r === CF_ERR_CLOSED ? 'E_CLOSED' : 'E_POOL_UNAVAILABLE';
-    throw new CrossfairError(code, `${what}: ${C_ERRORS[r] ?? `error ${r}`}`);
-  }
+  if (typeof r === 'number' && r < 0) throw fromAbiError(what, r);
   return r as number;
 }
 
@@ -150,7 +148,9 @@ export class FfiBackend implements NativeBackend {
 
   async stats(): Promise<number[]> {
     const r = await this.run({ op: 'stats', lib: this.lib, h: this.h });
-    return Array.isArray(r) ? r : [];
+    if (Array.isArray(r)) return r;
+    check('cf_pool_stats', r);
+    return [];
   }
 
   setRef(on: boolean): void {

@@ -23,7 +23,7 @@ import { join, isAbsolute } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { CrossfairError } from '../errors.js';
 import { moduleDir } from './here.js';
-import type { NativeBackend } from './backend.js';
+import { CodedBackend, coded, type NativeBackend } from './backend.js';
 
 /** ABI / layout version this build of the TS side speaks. */
 export const ABI_VERSION = 1;
@@ -153,4 +153,10 @@ export function loadGoThroughShim(path: string): { shim: GoShim; kinds: string }
     shimLoaded = info;
   }
   return { shim, kinds: shimLoaded.kinds };
+}
+
+/** Opens a pool of the Go shim over `ctrl`; what it throws, at open or later, is a CrossfairError. */
+export function openShimPool(path: string, ctrl: Uint8Array, workers: number, onWake: () => void): NativeBackend {
+  const { shim } = loadGoThroughShim(path);
+  return new CodedBackend(coded(() => new shim.GoPool(ctrl, workers, onWake)));
 }
