@@ -1,7 +1,7 @@
 /**
  * Errors: every failure crossfair reports is a CrossfairError with a stable
  * `code`. Codes keep their meaning across versions; new ones may be added.
- * This is the only module that creates them (STYLE rule 11).
+ * Their codes and the C ABI's error table are defined here.
  */
 
 export const ERROR_CODES = [

@@ -3,8 +3,8 @@
  *
  * 1. Go first, on the main thread, before any worker thread exists: set
  *    GOMAXPROCS / GOMEMLIMIT from the options (Go reads them at load), install
- *    the signal guard, load the one Go library (BOUNDARY-RULES 1, 3, 4).
- * 2. Rust: require the addon on the main thread (BOUNDARY-RULES 8).
+ *    the signal guard, load the one Go library (docs/NATIVE-RULES.md §1, §3, §4).
+ * 2. Rust: require the addon on the main thread (docs/NATIVE-RULES.md §8).
  * 3. Each pool: control region and arena allocated by its transport, the
  *    backend opened over them, the arena registered as segment 0.
  */
@@ -38,7 +38,7 @@ function prepareGoEnvironment(cfg: SchedulerConfig): void {
   // waits until a spinning worker gives its P up (measured: I/O mix 32k ->
   // 49k tasks/s, event-loop p99 3.6 -> 3.2 ms; docs/FAIRNESS.md). The extra
   // P is idle but for those short calls, so it does not add a thread that
-  // competes for a core (BOUNDARY-RULES 13).
+  // competes for a core (docs/NATIVE-RULES.md §13).
   process.env.GOMAXPROCS ??= String(Math.max(...go.map((p) => p.workers)) + 1);
   process.env.GOMEMLIMIT ??= cfg.goMemoryLimit;
   installSignalGuard();

@@ -1,5 +1,5 @@
 /**
- * Public types: the contract of ../shared/DESIGN-BRIEF.md §2.
+ * Public types: the API contract (README.md, "Use").
  */
 import type { EventEmitter } from 'node:events';
 import type { Registry } from 'prom-client';

@@ -1,4 +1,4 @@
-// Errors thrown by the shim, in one place (STYLE rule 11).
+// Errors thrown by the shim, in one place.
 //
 // Every message starts with a stable code and ": " (the TS side and the
 // tests match on it), and the thrown object also carries the code in its

@@ -27,7 +27,7 @@ constexpr uint32_t kMaxSegmentId = 4095;
 constexpr uint64_t kMaxSegmentBytes = (uint64_t{1} << 32) - 1;
 // Bounded waits used when close() was not called by JS: the environment is
 // going away (cleanup hook) or the object was collected (destructor). The
-// 1 s comes from the design brief; long enough for handlers that poll
+// 1 s is long enough for handlers that poll
 // cancel/shutdown every 1 ms (TRANSPORT.md, spin/sleep), short enough not
 // to stall a worker thread's exit noticeably.
 constexpr int32_t kImplicitCloseTimeoutMs = 1000;

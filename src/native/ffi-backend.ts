@@ -13,7 +13,7 @@
  *    alive.
  *
  * The piscina pool is fixed-size (minThreads = maxThreads, no idle timeout):
- * threads that loaded native code are never churned (BOUNDARY-RULES 11).
+ * threads that loaded native code are never churned (docs/NATIVE-RULES.md §11).
  */
 import { Piscina } from 'piscina';
 import { createRequire } from 'node:module';
@@ -36,7 +36,7 @@ type Run = (msg: FfiCall) => Promise<number | string | number[]>;
 let mainThreadOpened = '';
 
 /**
- * Loads the library on the main thread before any worker does (BOUNDARY-RULES 1).
+ * Loads the library on the main thread before any worker does (docs/NATIVE-RULES.md §1).
  * ffi-rs is a native module: it is required here, when an ffi pool opens, and
  * never at import. Loaded on a thread that later exits, it takes the process
  * down with it (docs/NATIVE-RULES.md §8, §17).

@@ -1,7 +1,7 @@
 /**
  * Piscina worker for the `ffi` transport: makes the C ABI calls with ffi-rs.
  * Every call here is synchronous and some block (`cf_wait`), which is why
- * they run on these threads and never on the event loop (BOUNDARY-RULES 11).
+ * they run on these threads and never on the event loop (docs/NATIVE-RULES.md §11).
  *
  * The library and ffi-rs itself were already loaded on the main thread
  * (ffi-backend.ts `openOnMainThread`, before these threads start); `open` here

@@ -1,6 +1,6 @@
 // Regenerates kinds.json, descriptors.json and faults.json: `node test/vectors/generate.mjs`.
 // The files are committed; cargo test, go test and the TS tests read them.
-// Expected digests come from node:crypto, the reference the brief names.
+// Expected digests come from node:crypto, the reference implementation.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 
