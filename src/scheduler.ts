@@ -895,5 +895,6 @@ function downStats(cfg: PoolConfig): PoolStats {
     healthy: false,
     stuck: 0,
     stalled: false,
+    anomalies: 0,
   };
 }
