@@ -1,4 +1,4 @@
-// 100 000 panics in a row in each runtime (issue 4): every one fails only
+// 100 000 panics in a row in each runtime: every one fails only
 // its own task with E_TASK_PANIC, the process keeps serving, and resident
 // memory stays flat. The breaker is set not to trip, so every panic really
 // runs natively. RSS is read after a full GC, after a warm-up round of the

@@ -1,4 +1,4 @@
-// Prometheus (issue 5, must show): a real Prometheus server (Debian's
+// Prometheus: a real Prometheus server (Debian's
 // `prometheus`) scrapes the running demo — `node examples/demo.mjs --serve`
 // as its own process, its mixed workload on both runtimes — on loopback,
 // and answers `avg by (runtime) (crossfair_pool_utilization)`. Opt-in

@@ -1,4 +1,4 @@
-// Resilience on the real native pools (issue 4 must-shows), in one run:
+// Resilience on the real native pools, in one run:
 //  A. Go fails every task (inject errorRate 1) while idempotent tasks flow:
 //     how long until Go's breaker opens, whether every task completes (none
 //     lost), and how long after the fault clears the probes close it again.

@@ -27,7 +27,7 @@ const flag = (name, dflt) => {
 };
 const repeats = flag('--repeats', 5);
 const seconds = flag('--seconds', 600);
-/** Other names a scenario answers to (issue 3 calls the I/O mix `io-mix`). */
+/** Other names a scenario answers to (`io-mix` for the I/O mix). */
 const aliases = { 'io-mix': 'iomix' };
 const chosen = args.filter((a, i) => !a.startsWith('--') && !['--repeats', '--seconds'].includes(args[i - 1])).map((a) => aliases[a] ?? a);
 for (const c of chosen) if (!scenarios[c]) throw new Error(`unknown scenario ${c}; have ${Object.keys(scenarios).join(', ')}`);

@@ -1,4 +1,4 @@
-// Soak (issue 4): full load for a configurable time (`--seconds`, default
+// Soak: full load for a configurable time (`--seconds`, default
 // 600) with faults switching on and off on both pools every 10 s. Reports
 // RSS over time (after a full GC), lost tasks (submitted but never
 // settled), the accounting invariant, breaker transitions and outcomes.

@@ -54,7 +54,7 @@ export async function throughput({ repeats }) {
     { what: 'piscina no-op (16 per worker)', 'tasks/s': Math.round(pTuned), 'x piscina default': pTuned / pDefault, 'x piscina tuned': 1 },
   ];
   table(`Throughput: ${N} tasks per run, all outstanding at once (median of ${repeats}; crossfair rows use 'fifo' unless named)`, rows);
-  // The ratios issue 3 and 5 ask for, each from alternated runs of two open schedulers.
+  // The fair/fifo and metrics on/off ratios, each from alternated runs of two open schedulers.
   const policy = await alternated('Cost of fair: submit() echo', { policy: 'fair' }, { policy: 'fifo' }, repeats);
   console.log(`policy 'fair' submit() throughput = ${(100 * policy.ratio).toFixed(0)}% of 'fifo' (alternated runs)`);
   const metrics = await alternated('Cost of metrics: submit() echo', { metrics: true }, { metrics: false }, repeats);
@@ -65,8 +65,8 @@ export async function throughput({ repeats }) {
 /**
  * A cost measured fairly: two schedulers open at once, differing only in
  * `a` against `b`, their submit() runs on echo alternated so machine noise
- * falls on both alike; medians. Used for fair against fifo (issue 3) and
- * metrics on against off (issue 5).
+ * falls on both alike; medians. Used for fair against fifo and
+ * metrics on against off.
  */
 async function alternated(title, a, b, repeats) {
   const open = (opts) => createScheduler({ ...opts, maxQueue: 1_000_000, pools: { rust: { runtime: 'rust', workers: 1 }, go: { runtime: 'go', workers: 1 } } });

@@ -50,7 +50,29 @@ type Field = keyof typeof FIELDS;
 const ESTIMATE_FIELDS = { cpuUs: 'number', memBytes: 'number', io: 'boolean' } as const;
 /** Version 1's keys: a Task's (task.ts, also version 0's) less the signal, plus v. */
 const V1_KEYS: ReadonlySet<string> = new Set(['v', ...[...TASK_KEYS].filter((k) => k !== 'signal')]);
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** 1 for the 64 characters of the RFC 4648 base64 alphabet, by char code. */
+const B64_ALPHABET = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') B64_ALPHABET[c.charCodeAt(0)] = 1;
+const PAD = 0x3d; // '='
+
+/**
+ * Whether `s` is padded base64: groups of four alphabet characters, the last
+ * one possibly ending in `==` or `=` (and then with 2 or 3 alphabet characters
+ * before). One pass over the string, no regular expression: a pattern with a
+ * repeated group over a payload of megabytes overflows V8's regexp stack.
+ */
+function isPaddedBase64(s: string): boolean {
+  const n = s.length;
+  if (n % 4 !== 0) return false;
+  let end = n;
+  if (n > 0 && s.charCodeAt(n - 1) === PAD) end = s.charCodeAt(n - 2) === PAD ? n - 2 : n - 1;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || B64_ALPHABET[c] !== 1) return false;
+  }
+  return true;
+}
 
 function bad(msg: string): never {
   throw new CrossfairError('E_BAD_INPUT', msg);
@@ -132,8 +154,8 @@ function fromV1(e: Record<string, unknown>): Task {
   let bytes: Uint8Array | string;
   if (keys.length === 1 && keys[0] === 'text' && typeof input.text === 'string') bytes = input.text;
   else if (keys.length === 1 && keys[0] === 'base64' && typeof input.base64 === 'string') {
-    if (!BASE64.test(input.base64)) bad('envelope.input.base64 is not padded base64');
-    bytes = Uint8Array.from(Buffer.from(input.base64, 'base64'));
+    if (!isPaddedBase64(input.base64)) bad('envelope.input.base64 is not padded base64');
+    bytes = new Uint8Array(Buffer.from(input.base64, 'base64'));
   } else bad('envelope.input must be {text: string} or {base64: string}');
   const task: Record<string, unknown> = { kind: e.kind, input: bytes };
   copyFields('envelope', e, task);

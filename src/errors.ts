@@ -1,7 +1,7 @@
 /**
  * Errors: every failure crossfair reports is a CrossfairError with a stable
  * `code`. Codes keep their meaning across versions; new ones may be added.
- * This is the only module that creates them (STYLE rule 11).
+ * Their codes and the C ABI's error table are defined here.
  */
 
 export const ERROR_CODES = [
@@ -75,15 +75,44 @@ export function isCrossfairError(e: unknown): e is CrossfairError {
   return e instanceof CrossfairError;
 }
 
+/**
+ * The C ABI's negative return codes (CF_ERR_* in native/go/include/crossfair.h)
+ * and the one code each is reported as, whichever path made the call: the
+ * ffi path maps what its calls return, the Go shim throws the raw value (an
+ * Error with `cfError`) and fromNativeError maps it here. test/abi-errors.test.ts
+ * checks this table against the header.
+ */
+export const CF_ERRORS = [
+  /** The handle names no pool: it was closed and released. */
+  { name: 'CF_ERR_BAD_HANDLE', value: -1, code: 'E_CLOSED', text: 'no such pool (or already closed)' },
+  /** The library refuses the control region crossfair wrote: the two disagree on the layout. */
+  { name: 'CF_ERR_BAD_LAYOUT', value: -2, code: 'E_ABI_MISMATCH', text: 'control region header wrong or too short' },
+  { name: 'CF_ERR_CLOSED', value: -3, code: 'E_CLOSED', text: 'pool is closing or closed' },
+  /** An argument the library refuses; TS validates every argument first (faults: src/faults.ts). */
+  { name: 'CF_ERR_BAD_ARG', value: -4, code: 'E_BAD_INPUT', text: 'argument out of range' },
+  { name: 'CF_ERR_PANIC', value: -5, code: 'E_POOL_UNAVAILABLE', text: 'a panic was recovered at the library boundary' },
+] as const satisfies readonly { name: string; value: number; code: ErrorCode; text: string }[];
+
+/** The error for C ABI call `call` having returned the negative `rc`. */
+export function fromAbiError(call: string, rc: number, details: CrossfairErrorDetails = {}): CrossfairError {
+  const e = CF_ERRORS.find((x) => x.value === rc);
+  if (e === undefined) return new CrossfairError('E_POOL_UNAVAILABLE', `${call} returned ${rc} (not a code of the C ABI)`, details);
+  return new CrossfairError(e.code, `${call} returned ${e.name} (${e.text})`, details);
+}
+
 const CODE_PREFIX = /^(E_[A-Z_]+): ([\s\S]*)$/;
 
 /**
  * Native layers (the Rust addon, the Go shim) throw plain Errors whose
- * message starts with a code ("E_CLOSED: pool is closed"). Turn one into a
- * CrossfairError, falling back to `fallback` for anything else.
+ * message starts with a code ("E_CLOSED: pool is closed"), or, for a C ABI
+ * call that failed, carry its raw return value (`cfError`, mapped by
+ * CF_ERRORS). Turn one into a CrossfairError, falling back to `fallback` for
+ * anything else.
  */
 export function fromNativeError(e: unknown, fallback: ErrorCode, details: CrossfairErrorDetails = {}): CrossfairError {
   if (e instanceof CrossfairError) return e;
+  const rc = e instanceof Error ? (e as { cfError?: unknown }).cfError : undefined;
+  if (typeof rc === 'number') return fromAbiError(String((e as { call?: unknown }).call ?? 'a C ABI call'), rc, { ...details, causes: [e] });
   const message = e instanceof Error ? e.message : typeof e === 'string' ? e : show(e);
   const m = CODE_PREFIX.exec(message);
   if (m && (ERROR_CODES as readonly string[]).includes(m[1]!)) {

@@ -280,6 +280,7 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
       healthy: this.health(now) === 'healthy',
       stuck: this.stuck,
       stalled: this.stalled,
+      anomalies: this.ring.anomalies,
     };
   }
 

@@ -3,16 +3,15 @@
  *
  * 1. Go first, on the main thread, before any worker thread exists: set
  *    GOMAXPROCS / GOMEMLIMIT from the options (Go reads them at load), install
- *    the signal guard, load the one Go library (BOUNDARY-RULES 1, 3, 4).
- * 2. Rust: require the addon on the main thread (BOUNDARY-RULES 8).
+ *    the signal guard, load the one Go library (docs/NATIVE-RULES.md §1, §3, §4).
+ * 2. Rust: require the addon on the main thread (docs/NATIVE-RULES.md §8).
  * 3. Each pool: control region and arena allocated by its transport, the
  *    backend opened over them, the arena registered as segment 0.
  */
 import type { Piscina } from 'piscina';
 import { CrossfairError, fromNativeError } from './errors.js';
 import { parseKindList } from './kinds.js';
-import { goLibraryPath, loadGoThroughShim, loadRustAddon } from './native/loader.js';
-import { FfiBackend, createFfiThreads, ffiLibraryInfo, openOnMainThread } from './native/ffi-backend.js';
+import { goLibraryPath, loadGoThroughShim, loadRustAddon, openShimPool } from './native/loader.js';
 import type { NativeBackend } from './native/backend.js';
 import { installSignalGuard } from './signals.js';
 import { NativePool, type PoolTask } from './pool.js';
@@ -39,7 +38,7 @@ function prepareGoEnvironment(cfg: SchedulerConfig): void {
   // waits until a spinning worker gives its P up (measured: I/O mix 32k ->
   // 49k tasks/s, event-loop p99 3.6 -> 3.2 ms; docs/FAIRNESS.md). The extra
   // P is idle but for those short calls, so it does not add a thread that
-  // competes for a core (BOUNDARY-RULES 13).
+  // competes for a core (docs/NATIVE-RULES.md §13).
   process.env.GOMAXPROCS ??= String(Math.max(...go.map((p) => p.workers)) + 1);
   process.env.GOMEMLIMIT ??= cfg.goMemoryLimit;
   installSignalGuard();
@@ -66,6 +65,8 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
   let shimKinds: Map<string, number> | undefined;
   let ffiKinds: Map<string, number> | undefined;
   let ffiThreads: Piscina | undefined;
+  // The ffi path (piscina, ffi-rs) is imported only when an ffi pool opens: nothing native loads at import.
+  let ffi: typeof import('./native/ffi-backend.js') | undefined;
   if (go.length > 0) {
     prepareGoEnvironment(cfg);
     const shimPools = go.filter((p) => p.transport === 'shim');
@@ -78,10 +79,11 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
     }
     if (ffiPools.length > 0 && goLib !== undefined) {
       try {
-        openOnMainThread(goLib);
+        ffi = await import('./native/ffi-backend.js');
+        ffi.openOnMainThread(goLib);
         // One thread per pool for its blocking cf_wait, one for ordered calls.
-        ffiThreads = await createFfiThreads(ffiPools.length + 1);
-        const info = await ffiLibraryInfo(ffiThreads, goLib); // checks the ABI version first
+        ffiThreads = await ffi.createFfiThreads(ffiPools.length + 1);
+        const info = await ffi.ffiLibraryInfo(ffiThreads, goLib); // checks the ABI version first
         ffiKinds = parseKindList(info.kinds);
       } catch (e) {
         await ffiThreads?.destroy();
@@ -111,8 +113,8 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
       let backend: NativeBackend;
       try {
         if (p.runtime === 'rust') backend = new rust!.RustPool(ctrl, p.workers, pool.wake);
-        else if (p.transport === 'ffi') backend = await FfiBackend.open(ffiThreads!, goLib!, ctrl, p.workers, pool.wake);
-        else backend = new (loadGoThroughShim(goLib!).shim.GoPool)(ctrl, p.workers, pool.wake);
+        else if (p.transport === 'ffi') backend = await ffi!.FfiBackend.open(ffiThreads!, goLib!, ctrl, p.workers, pool.wake);
+        else backend = openShimPool(goLib!, ctrl, p.workers, pool.wake);
         await pool.attach(backend);
       } catch (e) {
         models.splice(models.indexOf(pool.model), 1);

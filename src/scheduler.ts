@@ -43,6 +43,7 @@ import { SplitQueue, inCanary } from './policy/rollout.js';
 import { Liveness, NATIVE_COMPLETED, NATIVE_RUNNING, RUNTIME_FAILURES, StuckWatch, backoffMs } from './resilience.js';
 import type { NativePool } from './pool.js';
 import { openPools } from './pools.js';
+import { checkFaults } from './faults.js';
 import { registerMetrics, type MetricsSource } from './metrics.js';
 import { Telemetry } from './telemetry.js';
 import { dispatched, ended, retrying, startTask, tracingOn } from './tracing.js';
@@ -786,19 +787,6 @@ function downStats(cfg: PoolConfig): PoolStats {
     healthy: false,
     stuck: 0,
     stalled: false,
+    anomalies: 0,
   };
-}
-
-function checkFaults(f: Faults | null): Required<Faults> {
-  if (f === null) return { errorRate: 0, delayFactor: 1, hangRate: 0 };
-  if (typeof f !== 'object' || f === undefined) throw new CrossfairError('E_BAD_INPUT', 'faults must be an object or null');
-  const rate = (name: keyof Faults, v: unknown, max: number, dflt: number): number => {
-    if (v === undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < (name === 'delayFactor' ? 1 : 0) || v > max) {
-      throw new CrossfairError('E_BAD_INPUT', `faults.${name} must be a finite number in ${name === 'delayFactor' ? 1 : 0}..${max}`);
-    }
-    return v;
-  };
-  for (const k of Object.keys(f)) if (!['errorRate', 'delayFactor', 'hangRate'].includes(k)) throw new CrossfairError('E_BAD_INPUT', `unknown fault ${JSON.stringify(k)}`);
-  return { errorRate: rate('errorRate', f.errorRate, 1, 0), delayFactor: rate('delayFactor', f.delayFactor, 1000, 1), hangRate: rate('hangRate', f.hangRate, 1, 0) };
 }

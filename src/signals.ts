@@ -1,5 +1,5 @@
 /**
- * Signal guard, installed before the Go runtime is loaded (BOUNDARY-RULES 3).
+ * Signal guard, installed before the Go runtime is loaded (docs/NATIVE-RULES.md §3).
  *
  * Go installs its handlers with SA_ONSTACK and expects any handler installed
  * after it to have that flag too; libuv's does not. So Node's own SIGINT and

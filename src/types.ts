@@ -1,5 +1,5 @@
 /**
- * Public types: the contract of ../shared/DESIGN-BRIEF.md §2.
+ * Public types: the API contract (README.md, "Use").
  */
 import type { EventEmitter } from 'node:events';
 import type { Registry } from 'prom-client';
@@ -237,6 +237,13 @@ export interface PoolStats {
   stuck: number;
   /** Tasks run natively but none completed for the stuck grace period (native progress counters). */
   stalled: boolean;
+  /**
+   * Completions the native side reported that did not check out: a slot not
+   * in flight, a field native code must not write, an output longer than its
+   * capacity (that task fails E_BAD_DESCRIPTOR). 0 unless the native library
+   * (crossfair's, or a user's implementing the C ABI) has a bug.
+   */
+  anomalies: number;
 }
 
 export interface Totals {

@@ -138,3 +138,55 @@ test('tasks that travelled as envelopes (current and unversioned) run on both po
     }
   });
 });
+
+/** Bytes whose base64 is `chars` characters long (chars a multiple of 4), every byte value present. */
+function payloadOfBase64Length(chars: number): Uint8Array {
+  const out = new Uint8Array((chars / 4) * 3);
+  for (let i = 0; i < out.length; i++) out[i] = (i * 131 + (i >>> 8)) & 0xff;
+  return out;
+}
+
+test('regression: a 4 MiB and a 64 MiB base64 envelope decode to their bytes (validation is a linear scan)', () => {
+  for (const mib of [4, 64]) {
+    const bytes = payloadOfBase64Length(mib * 1024 * 1024);
+    const env = encodeTask({ kind: 'echo', input: bytes });
+    assert.equal((env.input as { base64: string }).base64.length, mib * 1024 * 1024);
+    const back = decodeTask(JSON.parse(JSON.stringify(env)));
+    assert.ok(back.input instanceof Uint8Array && !Buffer.isBuffer(back.input));
+    assert.ok(Buffer.from(back.input).equals(bytes), `${mib} MiB round trip`);
+    // The same size with one bad character, near its end, is still refused.
+    const b64 = (env.input as { base64: string }).base64;
+    badInput(() => decodeTask({ v: 1, kind: 'echo', input: { base64: `${b64.slice(0, -5)}*${b64.slice(-4)}` } }), 'not padded base64');
+    // With a padding (1 and 2 bytes short of a whole group).
+    for (const cut of [1, 2]) {
+      const short = bytes.subarray(0, bytes.length - cut);
+      assert.ok(Buffer.from((decodeTask(encodeTask({ kind: 'echo', input: short })).input as Uint8Array)).equals(short));
+    }
+  }
+});
+
+test('invalid base64 is refused with E_BAD_INPUT: bad characters, missing or misplaced padding, bad lengths', () => {
+  const refused = ['A', 'AB', 'ABC', 'ABCDE', 'AB=', 'A===', '====', '=AAA', 'AB=C', 'ABC=ABCD', 'AB==ABCD', 'ABCD=', 'ABCD==', 'AB-_', 'AB C', 'ABC\n', 'ABCD\u00e9AAA', 'ABC==', 'AB==='];
+  for (const base64 of refused) badInput(() => decodeTask({ v: 1, kind: 'echo', input: { base64 } }), 'not padded base64');
+  for (const [base64, hex] of [['', ''], ['AA==', '00'], ['AAA=', '0000'], ['AAAA', '000000'], ['+/+/', 'fbffbf'], ['AP8QgA==', '00ff1080']] as const) {
+    assert.equal(Buffer.from(decodeTask({ v: 1, kind: 'echo', input: { base64 } }).input as Uint8Array).toString('hex'), hex, base64);
+  }
+});
+
+test('property: base64 validation accepts exactly the padded RFC 4648 alphabet strings (same verdict as the reference pattern on short strings)', () => {
+  const reference = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+  const chars = fc.constantFrom(...'AZaz09+/=-_ \n*\u00e9'.split(''));
+  fc.assert(
+    fc.property(fc.array(chars, { maxLength: 14 }).map((a) => a.join('')), (base64) => {
+      let ok = true;
+      try {
+        decodeTask({ v: 1, kind: 'echo', input: { base64 } });
+      } catch (e) {
+        assert.ok(e instanceof CrossfairError && e.code === 'E_BAD_INPUT', String(e));
+        ok = false;
+      }
+      assert.equal(ok, reference.test(base64), JSON.stringify(base64));
+    }),
+    { numRuns: 20000 },
+  );
+});

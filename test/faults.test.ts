@@ -1,4 +1,4 @@
-// Fault injection is applied inside each runtime (BOUNDARY-RULES 14: a hang
+// Fault injection is applied inside each runtime (docs/NATIVE-RULES.md §14: a hang
 // and a panic in each runtime must be survivable): injected errors fail
 // tasks with a clear message, a hang ends at the task's timeout and frees
 // its worker, a delay stretches execution, and clearing restores service.

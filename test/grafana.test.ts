@@ -2,7 +2,7 @@
 // live scheduler exposes: every PromQL expression names only metrics, labels
 // and label values found in the exposition after a workload that gives every
 // family samples (so a renamed metric or label fails here), covers the
-// families issue 5 asks for, and parses (`promtool check rules`).
+// families the dashboard must show, and parses (`promtool check rules`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -35,7 +35,7 @@ interface Dashboard {
 }
 
 const DS_UID = '${DS_PROMETHEUS}';
-/** Metrics the dashboard must chart (issue 5, items 1 and 5). */
+/** Metrics the dashboard must chart. */
 const REQUIRED = [
   'crossfair_queue_depth',
   'crossfair_pool_utilization',

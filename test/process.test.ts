@@ -1,4 +1,4 @@
-// Whole-process behaviour (BOUNDARY-RULES 14): exit under load, SIGINT while
+// Whole-process behaviour (docs/NATIVE-RULES.md §14): exit under load, SIGINT while
 // Go is busy (with and without a user handler), a run under --cpu-prof, exit
 // without close(), the CommonJS entry. Each runs in a child process and must
 // end cleanly: the expected exit code or signal, and no runtime crash output.

@@ -1,6 +1,6 @@
 // A real Prometheus server (Debian's `prometheus`, installed by .ci/run)
 // scrapes a busy scheduler on loopback and answers the PromQL query for
-// per-runtime utilization with a non-zero value for both runtimes (issue 5).
+// per-runtime utilization with a non-zero value for both runtimes.
 // The protocol is in prometheus-server.ts, shared with
 // `npm run bench -- prometheus`.
 import { test } from 'node:test';

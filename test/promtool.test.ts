@@ -1,4 +1,4 @@
-// The exposition passes `promtool check metrics` (issue 5: "reports
+// The exposition passes `promtool check metrics` ("reports
 // nothing") after a workload that gives every family samples. promtool comes
 // from Debian's `prometheus` package, which .ci/run installs: when it is
 // missing this test fails rather than skips.

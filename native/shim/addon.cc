@@ -102,7 +102,7 @@ Napi::Value BenchNative(const Napi::CallbackInfo& info) {
     throw MakeError(env, Code::kPoolUnavailable, "Go library not loaded: call load() first");
   }
   int64_t ns = api->bench_native(n, batch, workers);
-  if (ns < 0) throw AbiError(env, "cf_bench_native", ns, Code::kBadInput);
+  if (ns < 0) throw AbiError(env, "cf_bench_native", ns);
   return Napi::Number::New(env, static_cast<double>(ns));
 }
 

@@ -46,17 +46,12 @@ int32_t ArgI32(const Napi::CallbackInfo& info, size_t i, const char* name, int32
   return static_cast<int32_t>(IntegerInRange(info, i, name, min, max, code));
 }
 
-double ArgDouble(const Napi::CallbackInfo& info, size_t i, const char* name, double min,
-                 double max, Code code) {
+double ArgNumber(const Napi::CallbackInfo& info, size_t i, const char* name, Code code) {
   Napi::Value v = Arg(info, i);
   if (!v.IsNumber()) {
     throw MakeTypeError(info.Env(), code, std::string(name) + " must be a number");
   }
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d < min || d > max) {
-    throw MakeError(info.Env(), code, std::string(name) + " must be in " + Range(min, max));
-  }
-  return d;
+  return v.As<Napi::Number>().DoubleValue();
 }
 
 bool ArgBool(const Napi::CallbackInfo& info, size_t i, const char* name, Code code) {

@@ -34,8 +34,8 @@ uint32_t ArgU32(const Napi::CallbackInfo& info, size_t i, const char* name, uint
                 uint32_t max, Code code);
 int32_t ArgI32(const Napi::CallbackInfo& info, size_t i, const char* name, int32_t min,
                int32_t max, Code code);
-double ArgDouble(const Napi::CallbackInfo& info, size_t i, const char* name, double min,
-                 double max, Code code);
+// Any number, NaN and infinities included: for values the library range-checks itself.
+double ArgNumber(const Napi::CallbackInfo& info, size_t i, const char* name, Code code);
 bool ArgBool(const Napi::CallbackInfo& info, size_t i, const char* name, Code code);
 std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name, Code code);
 Napi::Function ArgFunction(const Napi::CallbackInfo& info, size_t i, const char* name,

@@ -1,4 +1,4 @@
-// Errors thrown by the shim, in one place (STYLE rule 11).
+// Errors thrown by the shim, in one place.
 //
 // Every message starts with a stable code and ": " (the TS side and the
 // tests match on it), and the thrown object also carries the code in its
@@ -20,11 +20,12 @@ namespace crossfair {
 Napi::Error MakeError(Napi::Env env, Code code, const std::string& message);
 Napi::Error MakeTypeError(Napi::Env env, Code code, const std::string& message);
 
-// Maps a negative return of a cf_* call to an error. `call` names the
-// function for the message; `argCode` is the code used for CF_ERR_BAD_ARG
-// and CF_ERR_BAD_LAYOUT (E_BAD_OPTIONS from the constructor, E_BAD_INPUT
-// from methods).
-Napi::Error AbiError(Napi::Env env, const char* call, int64_t rc, Code argCode);
+// The error for a cf_* call that returned the negative `rc`: the raw value,
+// not a code. Message "<call> returned <rc>", properties `cfError` (rc) and
+// `call`. The TS side maps rc to a CrossfairError code with the one table
+// of the C ABI's codes (src/errors.ts CF_ERRORS), the same table the ffi
+// path uses.
+Napi::Error AbiError(Napi::Env env, const char* call, int64_t rc);
 
 }  // namespace crossfair
 

@@ -11,6 +11,7 @@
  * and orders its calls itself, so callers never need to await one call before
  * issuing the next.
  */
+import { fromNativeError } from '../errors.js';
 
 export interface NativeBackend {
   registerSegment(id: number, seg: Uint8Array): void | Promise<void>;
@@ -28,3 +29,50 @@ export interface NativeBackend {
 
 /** What a native module exports to open a pool over a control region. */
 export type BackendOpener = (ctrl: Uint8Array, workers: number, onWake: () => void) => NativeBackend | Promise<NativeBackend>;
+
+/**
+ * A synchronous backend whose failures are CrossfairErrors. The Go shim
+ * throws plain Errors: coded by a message prefix, or carrying a failed C ABI
+ * call's raw return value, which fromNativeError maps with the same table as
+ * the ffi path (errors.ts CF_ERRORS), so both paths report one code per error.
+ */
+export class CodedBackend implements NativeBackend {
+  constructor(private readonly b: NativeBackend) {}
+
+  registerSegment(id: number, seg: Uint8Array): void | Promise<void> {
+    return coded(() => this.b.registerSegment(id, seg));
+  }
+
+  unregisterSegment(id: number): void | Promise<void> {
+    return coded(() => this.b.unregisterSegment(id));
+  }
+
+  submit(start: number, count: number): number | Promise<number> {
+    return coded(() => this.b.submit(start, count));
+  }
+
+  inject(errorRate: number, delayFactor: number, hangRate: number): void | Promise<void> {
+    return coded(() => this.b.inject(errorRate, delayFactor, hangRate));
+  }
+
+  setRef(on: boolean): void {
+    coded(() => this.b.setRef(on));
+  }
+
+  stats(): number[] | Promise<number[]> {
+    return coded(() => this.b.stats());
+  }
+
+  close(timeoutMs: number): number | Promise<number> {
+    return coded(() => this.b.close(timeoutMs));
+  }
+}
+
+/** Runs a synchronous native call; what it throws becomes a CrossfairError. */
+export function coded<R>(call: () => R): R {
+  try {
+    return call();
+  } catch (e) {
+    throw fromNativeError(e, 'E_POOL_UNAVAILABLE');
+  }
+}

@@ -13,16 +13,17 @@
  *    alive.
  *
  * The piscina pool is fixed-size (minThreads = maxThreads, no idle timeout):
- * threads that loaded native code are never churned (BOUNDARY-RULES 11).
+ * threads that loaded native code are never churned (docs/NATIVE-RULES.md §11).
  */
 import { Piscina } from 'piscina';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import ffi from 'ffi-rs';
-import { CrossfairError } from '../errors.js';
+import { isMainThread } from 'node:worker_threads';
+import { CrossfairError, fromAbiError } from '../errors.js';
 import { moduleDir } from './here.js';
-import { C_ERRORS, CF_ERR_CLOSED, FFI_LIBRARY_NAME, type FfiCall } from './ffi-calls.js';
-import { ABI_VERSION } from './loader.js';
+import { FFI_LIBRARY_NAME, type FfiCall } from './ffi-calls.js';
+import { ABI_VERSION, packageRoot } from './loader.js';
 import type { NativeBackend } from './backend.js';
 
 /** How long one `cf_wait` blocks before the waiter re-checks whether it is
@@ -34,9 +35,16 @@ type Run = (msg: FfiCall) => Promise<number | string | number[]>;
 
 let mainThreadOpened = '';
 
-/** Loads the library on the main thread before any worker does (BOUNDARY-RULES 1). */
+/**
+ * Loads the library on the main thread before any worker does (docs/NATIVE-RULES.md §1).
+ * ffi-rs is a native module: it is required here, when an ffi pool opens, and
+ * never at import. Loaded on a thread that later exits, it takes the process
+ * down with it (docs/NATIVE-RULES.md §8, §17).
+ */
 export function openOnMainThread(lib: string): void {
   if (mainThreadOpened === lib) return;
+  if (!isMainThread) throw new CrossfairError('E_POOL_UNAVAILABLE', 'the ffi transport must be opened on the main thread (docs/NATIVE-RULES.md §1, §17)');
+  const ffi = createRequire(join(packageRoot, 'package.json'))('ffi-rs') as typeof import('ffi-rs');
   ffi.open({ library: FFI_LIBRARY_NAME, path: lib });
   mainThreadOpened = lib;
 }
@@ -72,11 +80,9 @@ export async function createFfiThreads(threads: number): Promise<Piscina> {
   return pool;
 }
 
+/** A C ABI call's result; a negative one throws, mapped by the one table of its codes (errors.ts CF_ERRORS). */
 function check(what: string, r: number | string | number[]): number {
-  if (typeof r === 'number' && r < 0) {
-    const code = r === CF_ERR_CLOSED ? 'E_CLOSED' : 'E_POOL_UNAVAILABLE';
-    throw new CrossfairError(code, `${what}: ${C_ERRORS[r] ?? `error ${r}`}`);
-  }
+  if (typeof r === 'number' && r < 0) throw fromAbiError(what, r);
   return r as number;
 }
 
@@ -142,7 +148,9 @@ export class FfiBackend implements NativeBackend {
 
   async stats(): Promise<number[]> {
     const r = await this.run({ op: 'stats', lib: this.lib, h: this.h });
-    return Array.isArray(r) ? r : [];
+    if (Array.isArray(r)) return r;
+    check('cf_pool_stats', r);
+    return [];
   }
 
   setRef(on: boolean): void {

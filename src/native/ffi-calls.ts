@@ -20,13 +20,3 @@ export type FfiCall =
   | { op: 'bench'; lib: string; n: number; batch: number; workers: number }
   /** Returns once `parties` threads have arrived (counter: an Int32Array over a SharedArrayBuffer), or 0 at `timeoutMs`. */
   | { op: 'barrier'; counter: Int32Array; parties: number; timeoutMs: number };
-
-/** Negative return codes of the C ABI, by value. */
-export const C_ERRORS: Record<number, string> = {
-  [-1]: 'no such pool',
-  [-2]: 'control region layout rejected',
-  [-3]: 'pool is closed',
-  [-4]: 'argument out of range',
-  [-5]: 'panic recovered at the library boundary',
-};
-export const CF_ERR_CLOSED = -3;

@@ -1,11 +1,12 @@
 /**
  * Piscina worker for the `ffi` transport: makes the C ABI calls with ffi-rs.
  * Every call here is synchronous and some block (`cf_wait`), which is why
- * they run on these threads and never on the event loop (BOUNDARY-RULES 11).
+ * they run on these threads and never on the event loop (docs/NATIVE-RULES.md §11).
  *
- * The library was already loaded on the main thread (loader.ts); `open` here
+ * The library and ffi-rs itself were already loaded on the main thread
+ * (ffi-backend.ts `openOnMainThread`, before these threads start); `open` here
  * dlopens the same absolute path, which returns the same handle, so the
- * process still has one Go runtime.
+ * process still has one Go runtime, and neither is unloaded when a thread exits.
  *
  * Pointer arguments are SharedArrayBuffer-backed Uint8Arrays: ffi-rs passes
  * their backing store's address without copying (checked when this path was

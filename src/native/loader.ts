@@ -13,7 +13,7 @@
  *   go library  CROSSFAIR_GO_LIB      native/build/libcrossfair_go.so
  *
  * The Go library is a c-shared library: one Go runtime per process, loaded
- * from one resolved absolute path, never unloaded (BOUNDARY-RULES 1–2). Every
+ * from one resolved absolute path, never unloaded (docs/NATIVE-RULES.md §1–2). Every
  * path that loads it (the shim, ffi-rs) goes through `goLibraryPath()`, which
  * resolves that path once.
  */
@@ -23,7 +23,7 @@ import { join, isAbsolute } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { CrossfairError } from '../errors.js';
 import { moduleDir } from './here.js';
-import type { NativeBackend } from './backend.js';
+import { CodedBackend, coded, type NativeBackend } from './backend.js';
 
 /** ABI / layout version this build of the TS side speaks. */
 export const ABI_VERSION = 1;
@@ -60,7 +60,7 @@ function candidates(envVar: string, built: string, file: string): string[] {
 
 export function loadFirstOf<M>(what: string, paths: string[], check: (m: M, path: string) => void): { module: M; path: string } {
   if (!isMainThread) {
-    throw new CrossfairError('E_POOL_UNAVAILABLE', `${what} must be loaded on the main thread (BOUNDARY-RULES 1, 8)`);
+    throw new CrossfairError('E_POOL_UNAVAILABLE', `${what} must be loaded on the main thread (docs/NATIVE-RULES.md §1, §8)`);
   }
   const failures: string[] = [];
   const causes: unknown[] = [];
@@ -119,7 +119,7 @@ export function goLibraryPath(requested?: string): string {
     if (!existsSync(requested)) throw new CrossfairError('E_POOL_UNAVAILABLE', `library not found: ${requested}`);
     const real = realpathSync(requested);
     if (goLib !== undefined && goLib !== real) {
-      throw new CrossfairError('E_BAD_OPTIONS', `a Go library is already loaded from ${goLib}; one Go runtime per process (BOUNDARY-RULES 1) forbids loading ${real}`);
+      throw new CrossfairError('E_BAD_OPTIONS', `a Go library is already loaded from ${goLib}; one Go runtime per process (docs/NATIVE-RULES.md §1) forbids loading ${real}`);
     }
     goLib = real;
     return real;
@@ -153,4 +153,10 @@ export function loadGoThroughShim(path: string): { shim: GoShim; kinds: string }
     shimLoaded = info;
   }
   return { shim, kinds: shimLoaded.kinds };
+}
+
+/** Opens a pool of the Go shim over `ctrl`; what it throws, at open or later, is a CrossfairError. */
+export function openShimPool(path: string, ctrl: Uint8Array, workers: number, onWake: () => void): NativeBackend {
+  const { shim } = loadGoThroughShim(path);
+  return new CodedBackend(coded(() => new shim.GoPool(ctrl, workers, onWake)));
 }

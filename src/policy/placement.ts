@@ -7,7 +7,7 @@
  * - roundRobin: the next such pool after the previous choice.
  * A pinned task considers only its pool. -1: no pool can take it now.
  *
- * The fair policy (issue 3) replaces these with predicted completion time
+ * The fair policy replaces these with predicted completion time
  * from measured costs; these stay as the baselines it is compared with.
  */
 

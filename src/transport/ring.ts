@@ -80,7 +80,7 @@ export class RingTransport<T> {
   private head = 0;
   private seq = 0;
   private backend!: NativeBackend;
-  /** Completions whose slot, seq or lengths did not check out (a native bug). */
+  /** Completions whose slot, seq or lengths did not check out (a native bug); PoolStats.anomalies. */
   anomalies = 0;
 
   constructor(
@@ -112,10 +112,6 @@ export class RingTransport<T> {
 
   get controlView(): Uint8Array {
     return new Uint8Array(this.control);
-  }
-
-  get free(): number {
-    return this.freeTop;
   }
 
   /** Tasks staged since the last commit. */

@@ -68,9 +68,10 @@ int32_t cf_submit(int32_t pool, uint32_t start, uint32_t count);
 int32_t cf_wait(int32_t pool, int32_t timeout_ms);
 
 /* Fault injection applied inside the library, per task: with probability
- * error_rate the task ends INJECTED; delay_factor >= 1 stretches each task's
- * run to delay_factor x its time; with probability hang_rate the handler
- * hangs until cancelled. All zero / 1.0 clears. */
+ * error_rate the task ends INJECTED; delay_factor stretches each task's run
+ * to delay_factor x its time; with probability hang_rate the handler hangs
+ * until cancelled. Rates in [0, 1], delay_factor in [1, 1000]; anything else
+ * (NaN included) is CF_ERR_BAD_ARG. (0, 1, 0) clears. */
 int32_t cf_inject(int32_t pool, double error_rate, double delay_factor, double hang_rate);
 
 /* Counters into out[0..n): [0] queued, [1] running, [2] completed,

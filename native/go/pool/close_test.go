@@ -52,7 +52,7 @@ func TestCloseWithRunningTasks(t *testing.T) {
 	if _, err := p.Wait(0); err != ErrClosed {
 		t.Errorf("Wait after close: %v", err)
 	}
-	if err := p.Inject(Faults{ErrorRate: 1}); err != ErrClosed {
+	if err := p.Inject(Faults{ErrorRate: 1, DelayFactor: 1}); err != ErrClosed {
 		t.Errorf("Inject after close: %v", err)
 	}
 	if err := p.RegisterSegment(1, nil); err != ErrClosed {

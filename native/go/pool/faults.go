@@ -13,29 +13,31 @@ package pool
 // Each worker draws from its own math/rand/v2 generator (no shared state on
 // the task path). The settings are one immutable *Faults behind an atomic
 // pointer: nil when cleared, so the common case costs one load.
+//
+// The ranges are the ones TS validates (src/faults.ts FAULT_RANGES): this side
+// accepts exactly those and refuses the rest (test/vectors/faults.json).
 
-import (
-	"math"
-	"math/rand/v2"
-)
+import "math/rand/v2"
 
 // Faults are the cf_inject settings.
 type Faults struct {
 	ErrorRate   float64 // 0..1
-	DelayFactor float64 // >= 1 (0 is read as 1)
+	DelayFactor float64 // 1..MaxDelayFactor; 1 is no delay
 	HangRate    float64 // 0..1
 }
+
+// MaxDelayFactor is the largest DelayFactor accepted.
+const MaxDelayFactor = 1000
+
+// NoFaults injects nothing: what Inject is given to clear the settings.
+var NoFaults = Faults{ErrorRate: 0, DelayFactor: 1, HangRate: 0}
 
 var msgInjected = []byte("injected fault")
 
 // normalize validates f and returns nil when it injects nothing.
 func (f Faults) normalize() (*Faults, error) {
-	rate := func(r float64) bool { return r >= 0 && r <= 1 } // false for NaN
-	if f.DelayFactor == 0 {
-		f.DelayFactor = 1
-	}
-	if !rate(f.ErrorRate) || !rate(f.HangRate) ||
-		!(f.DelayFactor >= 1) || math.IsInf(f.DelayFactor, 1) {
+	in := func(v, lo, hi float64) bool { return v >= lo && v <= hi } // false for NaN
+	if !in(f.ErrorRate, 0, 1) || !in(f.HangRate, 0, 1) || !in(f.DelayFactor, 1, MaxDelayFactor) {
 		return nil, ErrBadArg
 	}
 	if f.ErrorRate == 0 && f.HangRate == 0 && f.DelayFactor == 1 {

@@ -8,7 +8,7 @@ import (
 func TestInjectErrorRate(t *testing.T) {
 	h := newHarness(t, 16, 2)
 	arena := h.seg(0, 256)
-	if err := h.p.Inject(Faults{ErrorRate: 1}); err != nil {
+	if err := h.p.Inject(Faults{ErrorRate: 1, DelayFactor: 1}); err != nil {
 		t.Fatal(err)
 	}
 	var idxs []uint32
@@ -36,7 +36,7 @@ func TestInjectErrorRate(t *testing.T) {
 func TestInjectErrorRatePartial(t *testing.T) {
 	h := newHarness(t, 512, 2)
 	arena := h.seg(0, 256)
-	if err := h.p.Inject(Faults{ErrorRate: 0.5}); err != nil {
+	if err := h.p.Inject(Faults{ErrorRate: 0.5, DelayFactor: 1}); err != nil {
 		t.Fatal(err)
 	}
 	var idxs []uint32
@@ -61,7 +61,7 @@ func TestInjectErrorRatePartial(t *testing.T) {
 func TestInjectHang(t *testing.T) {
 	h := newHarness(t, 8, 1)
 	arena := h.seg(0, 256)
-	if err := h.p.Inject(Faults{HangRate: 1}); err != nil {
+	if err := h.p.Inject(Faults{HangRate: 1, DelayFactor: 1}); err != nil {
 		t.Fatal(err)
 	}
 	h.task(0, put(arena, 0, 1, []byte("x"), 0, 128, 8))
@@ -97,13 +97,16 @@ func TestInjectDelay(t *testing.T) {
 func TestInjectDelayCancel(t *testing.T) {
 	h := newHarness(t, 8, 1)
 	arena := h.seg(0, 256)
-	// 1e6 x a 1 ms sleep: ~17 minutes of delay unless the cancel works.
-	if err := h.p.Inject(Faults{DelayFactor: 1e6}); err != nil {
+	// MaxDelayFactor x a 30 ms sleep: 30 s of delay unless the cancel works.
+	// The cancel is sent once the sleep is most likely over, so it lands in
+	// the delay (landing in the sleep would end ABORTED too).
+	if err := h.p.Inject(Faults{DelayFactor: MaxDelayFactor}); err != nil {
 		t.Fatal(err)
 	}
-	h.task(0, put(arena, 0, 4, micros(1000), 0, 128, 8))
+	h.task(0, put(arena, 0, 4, micros(30_000), 0, 128, 8))
 	h.submit(0)
 	h.untilRunning(1)
+	time.Sleep(60 * time.Millisecond)
 	h.cancel(0)
 	h.await(1)
 	wantResult(t, "delay cancel", h.result(0), StatusAborted, "cancelled")
@@ -112,14 +115,15 @@ func TestInjectDelayCancel(t *testing.T) {
 func TestInjectValidation(t *testing.T) {
 	h := newHarness(t, 8, 1)
 	for _, f := range []Faults{
-		{ErrorRate: -0.1}, {ErrorRate: 1.1}, {HangRate: 2}, {DelayFactor: 0.5},
-		{ErrorRate: nan()}, {DelayFactor: nan()}, {DelayFactor: inf()},
+		{ErrorRate: -0.1, DelayFactor: 1}, {ErrorRate: 1.1, DelayFactor: 1}, {HangRate: 2, DelayFactor: 1},
+		{DelayFactor: 0.5}, {DelayFactor: 0}, {}, {DelayFactor: MaxDelayFactor + 1e-9},
+		{ErrorRate: nan(), DelayFactor: 1}, {DelayFactor: nan()}, {DelayFactor: inf()},
 	} {
 		if err := h.p.Inject(f); err != ErrBadArg {
 			t.Errorf("Inject(%+v) = %v, want ErrBadArg", f, err)
 		}
 	}
-	for _, f := range []Faults{{}, {DelayFactor: 1}} {
+	for _, f := range []Faults{NoFaults, {DelayFactor: 1}} {
 		if err := h.p.Inject(f); err != nil || h.p.faults.Load() != nil {
 			t.Errorf("Inject(%+v) did not clear: %v", f, err)
 		}

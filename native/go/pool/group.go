@@ -44,7 +44,7 @@ package pool
 import "time"
 
 // flushAfter is the longest a written result waits for its group. A JS
-// wake-up costs ~6-10 us (docs/ARCHITECTURE.md, BOUNDARY-RULES), so 20 us keeps the added
+// wake-up costs ~6-10 us (docs/ARCHITECTURE.md, docs/NATIVE-RULES.md), so 20 us keeps the added
 // latency at the scale of one wake-up while letting a busy worker publish
 // a few hundred tiny tasks at once. Same value as Rust's FLUSH_AFTER; tune
 // both with BenchmarkPool / benchNative and the TS latency bench.

@@ -199,10 +199,10 @@ func TestLongTaskKindsEachPublish(t *testing.T) {
 		faults Faults
 		groups uint64
 	}{
-		{"sha256 at the limit", 2, longInputBytes, Faults{}, 1},
-		{"sha256 over the limit", 2, longInputBytes + 1, Faults{}, n},
-		{"spin", 3, 1, Faults{}, n},
-		{"faults active", 1, 0, Faults{ErrorRate: 1}, n},
+		{"sha256 at the limit", 2, longInputBytes, NoFaults, 1},
+		{"sha256 over the limit", 2, longInputBytes + 1, NoFaults, n},
+		{"spin", 3, 1, NoFaults, n},
+		{"faults active", 1, 0, Faults{ErrorRate: 1, DelayFactor: 1}, n},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t, 8, 1)

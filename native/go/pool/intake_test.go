@@ -138,7 +138,7 @@ func TestIntakeFaults(t *testing.T) {
 	h.busyWorker(arena, 0, 0)
 	intake := h.intakeCounters()
 
-	if err := h.p.Inject(Faults{ErrorRate: 1}); err != nil {
+	if err := h.p.Inject(Faults{ErrorRate: 1, DelayFactor: 1}); err != nil {
 		t.Fatal(err)
 	}
 	for i := uint32(1); i <= 4; i++ {
@@ -154,7 +154,7 @@ func TestIntakeFaults(t *testing.T) {
 	}
 	h.untilTokens(0)
 
-	if err := h.p.Inject(Faults{HangRate: 1}); err != nil {
+	if err := h.p.Inject(Faults{HangRate: 1, DelayFactor: 1}); err != nil {
 		t.Fatal(err)
 	}
 	h.task(5, put(arena, 0, 4, micros(1), 16, 16, 0))
@@ -186,7 +186,7 @@ func TestIntakeFaults(t *testing.T) {
 	if n := intake.started.Load(); n != 7 {
 		t.Errorf("intake started %d tasks, want 7", n)
 	}
-	if err := h.p.Inject(Faults{}); err != nil {
+	if err := h.p.Inject(NoFaults); err != nil {
 		t.Fatal(err)
 	}
 	h.endBusyWorker(0)

@@ -188,7 +188,7 @@ func TestOffWorkerBoundRunsExtraOnWorker(t *testing.T) {
 // (TestInjectDelay and TestInjectDelayCancel cover the delay: they sleep.)
 func TestOffWorkerFaults(t *testing.T) {
 	h := newHarness(t, 8, 1)
-	if err := h.p.Inject(Faults{HangRate: 1}); err != nil {
+	if err := h.p.Inject(Faults{HangRate: 1, DelayFactor: 1}); err != nil {
 		t.Fatal(err)
 	}
 	h.sleeps(h.seg(0, 64), 1, 1)
@@ -198,7 +198,7 @@ func TestOffWorkerFaults(t *testing.T) {
 	wantResult(t, "hang", h.result(0), StatusAborted, "cancelled")
 
 	h2 := newHarness(t, 8, 1)
-	if err := h2.p.Inject(Faults{ErrorRate: 1}); err != nil {
+	if err := h2.p.Inject(Faults{ErrorRate: 1, DelayFactor: 1}); err != nil {
 		t.Fatal(err)
 	}
 	h2.sleeps(h2.seg(0, 64), 1, 60_000_000)

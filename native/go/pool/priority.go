@@ -8,7 +8,7 @@ package pool
 // the threads that keep latency short (the JS event loop, this pool's
 // intake, timers and off-worker waits, completion wake-ups) should get a
 // core first, while the workers still take every cycle nobody else wants
-// (BOUNDARY-RULES 13: threads that do not fit the cores fight; this decides
+// (docs/NATIVE-RULES.md §13: threads that do not fit the cores fight; this decides
 // who wins). A nice value on a Go thread only means something if the
 // goroutine stays on it, hence the lock. Measured in docs/FAIRNESS.md
 // ("Worker priority").

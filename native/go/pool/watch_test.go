@@ -117,7 +117,7 @@ func TestWatchCancelBeforeWait(t *testing.T) {
 func TestWatchEndsInjectedHang(t *testing.T) {
 	h := newHarness(t, 8, 1)
 	tick := h.manualTicks()
-	if err := h.p.Inject(Faults{HangRate: 1}); err != nil {
+	if err := h.p.Inject(Faults{HangRate: 1, DelayFactor: 1}); err != nil {
 		t.Fatal(err)
 	}
 	h.sleeps(h.seg(0, 64), 1, 1)

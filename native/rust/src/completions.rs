@@ -27,7 +27,7 @@ use crate::descriptor::Descriptor;
 use crate::kinds::Kind;
 
 /// Longest a written result waits for its group. A JS wake-up costs
-/// ~6-10 us (BOUNDARY-RULES), so 20 us keeps the added latency at the
+/// ~6-10 us (docs/NATIVE-RULES.md), so 20 us keeps the added latency at the
 /// scale of one wake-up while letting a busy worker publish a few hundred
 /// tiny tasks at once. Tune with `benchNative` and the TS latency bench.
 pub const FLUSH_AFTER: Duration = Duration::from_micros(20);

@@ -6,9 +6,13 @@
 //!   "injected fault", without running its handler.
 //! - `hang_rate` p: with probability p the handler "hangs": it waits
 //!   without CPU until cancel or shutdown, then ends ABORTED.
-//! - `delay_factor` f >= 1: after a handler that took t, the worker waits
-//!   until (f x t) has passed since the handler started, cancellably
-//!   (cancel during the stretch ends ABORTED). f = 1 (or 0) is no delay.
+//! - `delay_factor` f in [1, 1000]: after a handler that took t, the worker
+//!   waits until (f x t) has passed since the handler started, cancellably
+//!   (cancel during the stretch ends ABORTED). f = 1 is no delay.
+//!
+//! The ranges are the ones TS validates (src/faults.ts FAULT_RANGES); this
+//! side accepts exactly those and refuses the rest, checked against the
+//! shared vectors (test/vectors/faults.json, tests/fault_vectors.rs).
 //!
 //! Randomness: one xorshift64* generator per worker (no shared state, no
 //! locks, reproducible per seed). Settings are read with one acquire load of
@@ -18,6 +22,9 @@
 //! and new values, which is harmless for a test tool.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// Largest `delay_factor` accepted (src/faults.ts FAULT_RANGES).
+pub const MAX_DELAY_FACTOR: f64 = 1000.0;
 
 /// The message of an INJECTED result (TRANSPORT.md status table).
 pub const INJECTED_MSG: &str = "injected fault";
@@ -38,7 +45,8 @@ impl FaultConfig {
         hang_rate: 0.0,
     };
 
-    /// Checks ranges: rates in [0, 1]; delay factor 0 (= off) or >= 1.
+    /// Checks ranges: rates in [0, 1]; delay factor in [1, MAX_DELAY_FACTOR]
+    /// (NaN is in no range).
     pub fn validate(&self) -> Result<(), String> {
         let rate_ok = |r: f64| (0.0..=1.0).contains(&r);
         if !rate_ok(self.error_rate) {
@@ -47,11 +55,9 @@ impl FaultConfig {
         if !rate_ok(self.hang_rate) {
             return Err(format!("hangRate {} is not in [0, 1]", self.hang_rate));
         }
-        if !(self.delay_factor == 0.0
-            || (self.delay_factor >= 1.0 && self.delay_factor.is_finite()))
-        {
+        if !(1.0..=MAX_DELAY_FACTOR).contains(&self.delay_factor) {
             return Err(format!(
-                "delayFactor {} must be >= 1 (or 0 for none)",
+                "delayFactor {} is not in [1, {MAX_DELAY_FACTOR}]",
                 self.delay_factor
             ));
         }
@@ -217,7 +223,7 @@ mod tests {
             ..ok
         }
         .validate()
-        .is_ok());
+        .is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! header word 28). Why: the workers run CPU-bound handlers; when the cores
 //! are contended, the event loop and the runtimes' own threads (Go's intake
 //! and timers, completion wake-ups) should get a core first, while the
-//! workers still take every cycle nobody else wants (BOUNDARY-RULES 13:
+//! workers still take every cycle nobody else wants (docs/NATIVE-RULES.md §13:
 //! threads that do not fit the cores fight; this decides who wins).
 //! Measured in docs/FAIRNESS.md ("Worker priority").
 //!

@@ -3,7 +3,7 @@
 //! Owns: the mapping from the segment ids in descriptors to JS memory. It
 //! does not own the memory: the binding keeps a napi reference to each
 //! registered SharedArrayBuffer view until it is unregistered or the pool
-//! closes (BOUNDARY-RULES 10, 12).
+//! closes (docs/NATIVE-RULES.md §10, §12).
 //!
 //! Invariants:
 //! - Ids are `< MAX_SEGMENTS`; lengths are `<= MAX_SEGMENT_LEN`, so

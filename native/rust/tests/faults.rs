@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use common::*;
 use crossfair_rust::driver::Driver;
 use crossfair_rust::errors::PoolError;
-use crossfair_rust::faults::{FaultConfig, INJECTED_MSG};
+use crossfair_rust::faults::{FaultConfig, INJECTED_MSG, MAX_DELAY_FACTOR};
 use crossfair_rust::kinds::Kind;
 use crossfair_rust::status::Status;
 
@@ -100,14 +100,17 @@ fn delay_is_cancellable() {
     let mut d = Driver::new(8, 1, &[(0, 4096)]).unwrap();
     d.pool()
         .inject(FaultConfig {
-            delay_factor: 1_000_000.0,
+            delay_factor: MAX_DELAY_FACTOR,
             ..FaultConfig::NONE
         })
         .unwrap();
-    // 100 us of sleep stretched to 100 s: only the cancel can end it.
-    prepare(&mut d, 0, Kind::Sleep, b"100", 0, 1024, 0);
+    // 30 ms of sleep stretched to 30 s, past DEADLINE: only the cancel can
+    // end it in time. The cancel is sent once the sleep is most likely over,
+    // so it lands in the stretch (landing in the sleep would end ABORTED too).
+    prepare(&mut d, 0, Kind::Sleep, b"30000", 0, 1024, 0);
     d.submit_raw(&[0]).unwrap();
     eventually("running", || d.pool().stats().running == 1);
+    std::thread::sleep(std::time::Duration::from_millis(60));
     d.slot(0).cancel().store(1, Ordering::SeqCst);
     wait_all(&mut d, 1);
     assert_eq!(d.slot(0).result().status, Status::Aborted.code());

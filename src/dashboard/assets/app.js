@@ -8,7 +8,7 @@
 // 3. Served share is computed here, from deltas of each class's servedUs
 //    (measured execution time) over the last SHARE_WINDOW_S seconds, among
 //    the classes served in that window; entitlement is weight over the
-//    weights of those classes (DESIGN-BRIEF §3: an idle class's share flows
+//    weights of those classes (work-conserving: an idle class's share flows
 //    to the others).
 //
 // window.__crossfair shows what each chart holds, for tests and curious

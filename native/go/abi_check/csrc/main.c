@@ -130,7 +130,7 @@ int main(int argc, char **argv) {
 
   free(ctrl); /* safe: close returned 0 */
   free(arena);
-  /* No dlclose: unloading a Go library is unsupported (BOUNDARY-RULES 2). */
+  /* No dlclose: unloading a Go library is unsupported (docs/NATIVE-RULES.md §2). */
   printf("abi_check: ok\n");
   return 0;
 }

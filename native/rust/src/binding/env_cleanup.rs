@@ -1,6 +1,6 @@
 //! Env cleanup hooks: stop a pool before its Node environment goes.
 //!
-//! BOUNDARY-RULES 9: per-environment native state must be released in an
+//! docs/NATIVE-RULES.md §9: per-environment native state must be released in an
 //! env cleanup hook, and native threads stopped before a worker_threads
 //! environment is destroyed (Node 20 lacks the fix for a threadsafe
 //! function outliving its worker). Each live `RustPool` registers one hook.
@@ -30,7 +30,7 @@ use crate::pool::Pool;
 
 use super::wake::WakeFn;
 
-/// How long env teardown waits for workers (brief: ~1000 ms). Handlers
+/// How long env teardown waits for workers (about 1000 ms). Handlers
 /// poll shutdown every 1 ms, so this only matters for a stuck handler.
 pub const TEARDOWN_CLOSE_TIMEOUT: Duration = Duration::from_millis(1000);
 

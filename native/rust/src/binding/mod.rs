@@ -2,7 +2,7 @@
 //!
 //! Nothing here decides anything the core could decide; every entry point
 //! runs inside [`guard::guarded`] so no panic crosses into Node
-//! (BOUNDARY-RULES 10), and errors are thrown as `Error("E_CODE: ...")`
+//! (docs/NATIVE-RULES.md §10), and errors are thrown as `Error("E_CODE: ...")`
 //! built by `errors.rs`.
 
 mod env_cleanup;

@@ -1,7 +1,7 @@
 //! `RustPool`: the JS class over one core [`Pool`].
 //!
 //! Owns the napi references that keep JS memory alive while native code
-//! may touch it (BOUNDARY-RULES 5, 10): the control region view, and each
+//! may touch it (docs/NATIVE-RULES.md §5, §10): the control region view, and each
 //! registered segment view until it is unregistered or the pool closes
 //! with 0 busy workers. If a close times out, or the object is finalized
 //! while workers are stuck, the references are kept (or leaked) so the
