@@ -17,9 +17,11 @@
  * 5. close(): refuse new tasks, wait for the rest up to a deadline, cancel
  *    what remains, close the pools.
  * 6. Resilience (resilience.ts, policy/breaker.ts): every outcome feeds its
- *    pool's breaker; a pool whose breaker is open takes no task, and a task
- *    no pool can take because every candidate is open fails with
- *    E_POOL_UNAVAILABLE; an idempotent task the runtime failed waits a
+ *    pool's breaker, and a panic the kind's quarantine on that pool; a pool
+ *    whose breaker is open takes no task, nor one of a quarantined kind, and
+ *    a task no pool can take because every candidate is cut off fails with
+ *    E_POOL_UNAVAILABLE (its rejection delivered with the next batch of
+ *    refusals); an idempotent task the runtime failed (or that panicked) waits a
  *    backoff (counted as queued) and is queued again, preferring another
  *    pool; a cancelled running task that does not come back marks its
  *    worker stuck. 'breaker' and 'health' events report the changes.
@@ -40,8 +42,9 @@ import { Limits } from './policy/limits.js';
 import { leastLoaded, roundRobin } from './policy/placement.js';
 import { PoolShares } from './policy/pool-shares.js';
 import { Breaker } from './policy/breaker.js';
+import { Quarantine } from './policy/quarantine.js';
 import { SplitQueue, inCanary } from './policy/rollout.js';
-import { Liveness, NATIVE_COMPLETED, NATIVE_RUNNING, RUNTIME_FAILURES, StuckWatch, backoffMs } from './resilience.js';
+import { Liveness, NATIVE_COMPLETED, NATIVE_RUNNING, Refusals, StuckWatch, backoffMs, outcomeOf } from './resilience.js';
 import { NativePool, type PoolTask } from './pool.js';
 import { openPools } from './pools.js';
 import { registerMetrics, type MetricsSource } from './metrics.js';
@@ -218,6 +221,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   /** Tasks waiting out a retry backoff. */
   private readonly backingOff = new Set<Job>();
   private readonly stuck: StuckWatch<Job>;
+  /** Rejections of tasks no pool could take, delivered in batches (resilience.ts). */
+  private readonly refusals = new Refusals();
   private readonly health = new Map<NativePool<Job>, PoolHealth>();
   private liveness = new Map<NativePool<Job>, Liveness>();
   private livenessTimer: NodeJS.Timeout | undefined;
@@ -273,6 +278,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
         s.emit('breaker', { pool: p.name, runtime: p.runtime, from, to, reason });
         s.checkHealth(p);
       });
+      p.quarantine = new Quarantine(cfg.quarantine, (kind, from, to, reason) => s.emit('quarantine', { pool: p.name, runtime: p.runtime, kind, from, to, reason }));
       s.health.set(p, 'healthy');
       s.liveness.set(p, new Liveness(cfg.stuckGraceMs));
     }
@@ -399,7 +405,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       if (i < 0) {
         // Every pool that could run it has an open breaker: fail it now rather than hold the queue.
         if (this.unavailable(job)) {
-          this.cancel(job, 'E_POOL_UNAVAILABLE', `no pool can run ${kind} now: ${this.candidates(job).map((p) => `${p.name} (breaker open)`).join(', ')}`, true);
+          this.cancel(job, 'E_POOL_UNAVAILABLE', `no pool can run ${kind} now: ${this.candidates(job).map((p) => `${p.name} (${p.cutOff(kind)})`).join(', ')}`, true);
           continue;
         }
         break; // FIFO: the head waits for credit, and so does everything behind it
@@ -482,7 +488,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
         const p = this.pools[k]!;
         if (k === job.avoid || !p.kinds.has(kind)) continue;
         if (p.hasCreditFor(kind, urgent)) return k;
-        if (p.breaker.state !== 'open') waitFor = k;
+        if (p.cutOff(kind) === undefined) waitFor = k;
       }
       if (waitFor >= 0) return -1;
     }
@@ -495,10 +501,10 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     return this.pools.filter((p) => p.kinds.has(job.task.kind.name));
   }
 
-  /** True when every candidate's breaker is open (not merely out of credit or probing). */
+  /** True when every candidate is cut off for the task's kind: its breaker or the kind's quarantine there is open (not merely out of credit or probing). */
   private unavailable(job: Job): boolean {
     const c = this.candidates(job);
-    return c.length > 0 && c.every((p) => !p.admits() && p.breaker.state === 'open');
+    return c.length > 0 && c.every((p) => p.cutOff(job.task.kind.name) !== undefined);
   }
 
   /** Reads each busy pool's native progress counters (resilience.ts Liveness). */
@@ -611,13 +617,13 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       this.stuck.returned(job); // cancelled earlier and already settled; its worker is free again
       return;
     }
-    const runtimeFailed = RUNTIME_FAILURES.has(c.status);
-    pool.breaker.record(!runtimeFailed, now);
-    if (runtimeFailed || this.health.get(pool) !== 'healthy') this.checkHealth(pool);
+    const outcome = outcomeOf(c.status);
+    pool.record(job.task.kind.name, outcome, now);
+    if (outcome === 'runtime' || this.health.get(pool) !== 'healthy') this.checkHealth(pool);
     job.cls.inFlight--;
     this.totals.inFlight--;
     job.cls.servedNs += c.execNs;
-    if (runtimeFailed && this.retryable(job)) {
+    if (outcome !== 'ok' && this.retryable(job)) {
       this.retry(job, pool);
       return;
     }
@@ -698,6 +704,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
    * breach, policy/breaker.ts).
    */
   private cancel(job: Job, code: ErrorCode, message: string, failed = false): void {
+    // No pool could take it (flush): its rejection waits for the next batch of refusals.
+    const refused = code === 'E_POOL_UNAVAILABLE' && job.state === QUEUED;
     if (job.state === QUEUED) {
       this.queue.cancelled(job);
       job.cls.queued--;
@@ -714,10 +722,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       this.totals.inFlight--;
       const now = performance.now();
       this.stuck.cancelled(job, now);
-      if (code === 'E_TIMEOUT') {
-        pool.breaker.record(false, now);
-        this.checkHealth(pool);
-      }
+      pool.record(job.task.kind.name, code === 'E_TIMEOUT' ? 'runtime' : 'lost', now);
+      if (code === 'E_TIMEOUT') this.checkHealth(pool);
     } else return;
     job.state = DONE;
     this.detach(job);
@@ -733,7 +739,9 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       this.totals.cancelled++;
       if (arm) arm.cancelled++;
     }
-    job.reject(new CrossfairError(code, message, { kind: job.task.kind.name, attempts: job.attempts, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) }));
+    const error = new CrossfairError(code, message, { kind: job.task.kind.name, attempts: job.attempts, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) });
+    if (refused) this.refusals.add(job.reject, error);
+    else job.reject(error);
     this.checkDrain();
     this.checkIdle();
   }
@@ -894,6 +902,7 @@ function downStats(cfg: PoolConfig): PoolStats {
     healthy: false,
     stuck: 0,
     stalled: false,
+    quarantined: [],
   };
 }
 
