@@ -739,9 +739,9 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       this.totals.cancelled++;
       if (arm) arm.cancelled++;
     }
-    const error = new CrossfairError(code, message, { kind: job.task.kind.name, attempts: job.attempts, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) });
-    if (refused) this.refusals.add(job.reject, error);
-    else job.reject(error);
+    const details = { kind: job.task.kind.name, attempts: job.attempts, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) };
+    if (refused) this.refusals.add(job.reject, refusal('E_POOL_UNAVAILABLE', message, details));
+    else job.reject(new CrossfairError(code, message, details));
     this.checkDrain();
     this.checkIdle();
   }
