@@ -1,7 +1,7 @@
 // 100 000 panics in a row in each runtime: every one fails only
 // its own task with E_TASK_PANIC, the process keeps serving, and resident
-// memory stays flat. The breaker is set not to trip, so every panic really
-// runs natively. RSS is read after a full GC, after a warm-up round of the
+// memory stays flat. Quarantine is off, so every panic really runs
+// natively. RSS is read after a full GC, after a warm-up round of the
 // same size: the first 100 000 settled errors size V8's heap (measured:
 // +19% over the first round after a 10 000 warm-up, for the `fail` kind as
 // much as for `panic`; flat within 2% over the next four rounds).
@@ -32,7 +32,7 @@ async function panicMany(s, pool, n) {
 }
 
 export async function panics() {
-  const s = await createScheduler({ pools: { rust: { runtime: 'rust', workers: 1 }, go: { runtime: 'go', workers: 1 } }, breaker: { minCalls: 1_000_000 } });
+  const s = await createScheduler({ pools: { rust: { runtime: 'rust', workers: 1 }, go: { runtime: 'go', workers: 1 } }, quarantine: false });
   const rows = [];
   for (const pool of ['rust', 'go']) {
     await panicMany(s, pool, WARMUP);

@@ -56,16 +56,18 @@ export class CrossfairError extends Error {
 }
 
 /**
- * A refusal under load (E_QUEUE_FULL, E_RATE_LIMITED), built without a stack
- * trace: an overloaded producer may be refused tens of thousands of times a
- * second, capturing a stack costs microseconds each, and the message already
- * names the limit that was hit.
+ * A refusal under load (E_QUEUE_FULL, E_RATE_LIMITED), or of a task no pool
+ * can take now (E_POOL_UNAVAILABLE), built without a stack trace: an
+ * overloaded producer, or a caller resubmitting while a breaker is open, may
+ * be refused tens of thousands of times a second, capturing a stack costs
+ * microseconds each (and would only show the scheduler's internals), and
+ * the message already names what refused it.
  */
-export function refusal(code: 'E_QUEUE_FULL' | 'E_RATE_LIMITED', message: string): CrossfairError {
+export function refusal(code: 'E_QUEUE_FULL' | 'E_RATE_LIMITED' | 'E_POOL_UNAVAILABLE', message: string, details?: CrossfairErrorDetails): CrossfairError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new CrossfairError(code, message);
+    return new CrossfairError(code, message, details);
   } finally {
     Error.stackTraceLimit = limit;
   }

@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import { CrossfairError } from './errors.js';
 import type { SchedulerStats } from './types.js';
 import type { FastHistogram, Telemetry } from './telemetry.js';
+import type { KindBreaker } from './policy/quarantine.js';
 
 type Labels = Record<string, string>;
 interface Row {
@@ -22,7 +23,7 @@ export interface MetricsSource {
   stats(): SchedulerStats;
   readonly telemetry: Telemetry;
   readonly classNames: readonly string[];
-  readonly pools: readonly { readonly name: string; readonly runtime: string }[];
+  readonly pools: readonly { readonly name: string; readonly runtime: string; readonly quarantine?: { all(): Iterable<KindBreaker> } }[];
   /** Age of the oldest queued task of each class, ms (0 when none), in classNames order. */
   oldestQueued(): number[];
   /** Age of the oldest task in flight on pool i, ms (0 when none). */
@@ -184,6 +185,11 @@ function register(registry: Registry, prefix: string, src: MetricsSource, done: 
   add('pool_health', 'Pool health: 1 for the current one, 0 for the others.', 'gauge', () =>
     pools.flatMap((pl, i) => HEALTHS.map((health) => ({ labels: { ...poolLabels(i), health }, value: snap().pools[pl.name]!.health === health ? 1 : 0 }))),
   );
+  // Kinds cut off a pool for their panics: every kind ever quarantined there keeps its series.
+  const kinds = (row: (k: KindBreaker) => number): (() => Row[]) => () =>
+    pools.flatMap((pl, i) => [...(pl.quarantine?.all() ?? [])].map((k) => ({ labels: { ...poolLabels(i), kind: k.kind }, value: row(k) })));
+  add('pool_kind_quarantined', 'A task kind the pool takes no more of for now, because it panicked there: 1 while open or half-open, 0 once closed again.', 'gauge', kinds((k) => (k.breaker.state === 'closed' ? 0 : 1)));
+  add('pool_kind_quarantines_total', 'Times a task kind was quarantined on the pool for its panics.', 'counter', kinds((k) => k.breaker.opened));
   histogram('pool_batch_size', 'Tasks per boundary call.', () => pools.map((_, i) => [poolLabels(i), t.batchSize[i]!]));
   histogram('pool_crossing_seconds', 'JS time of one boundary call (submit of a batch).', () => pools.map((_, i) => [poolLabels(i), t.crossing[i]!]));
 }

@@ -54,6 +54,8 @@ export interface SchedulerConfig {
   headroom: number;
   batching: 'adaptive' | 'immediate';
   breaker: BreakerConfig;
+  /** Per kind × pool breakers fed by panics (policy/breaker.ts Quarantine); null: off. */
+  quarantine: BreakerConfig | null;
   retry: RetryConfig;
   stuckGraceMs: number;
   /** A candidate policy on part of the traffic (policy/rollout.ts). */
@@ -185,7 +187,7 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
   if (raw === undefined) raw = {};
   if (!isPlainObject(raw)) bad('options', 'must be a plain object');
   const o = raw as SchedulerOptions & Record<string, unknown>;
-  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit', 'headroom', 'batching', 'breaker', 'retry', 'stuckGraceMs', 'rollout', 'metrics']);
+  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit', 'headroom', 'batching', 'breaker', 'quarantine', 'retry', 'stuckGraceMs', 'rollout', 'metrics']);
   const pools = names('pools', o.pools ?? { rust: { runtime: 'rust' }, go: { runtime: 'go' } }).map(([n, v]) => pool(n, v));
   const classes = names('classes', o.classes ?? { default: { weight: 1 } }).map(([n, v]) => klass(n, v));
   const policy = o.policy ?? 'fair';
@@ -216,7 +218,8 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
     goMemoryLimit,
     headroom: o.headroom === undefined ? DEFAULT_HEADROOM : num('headroom', o.headroom, 0, 0.9),
     batching: batchingOption(o.batching),
-    breaker: breakerOption(o.breaker),
+    breaker: breakerOption('breaker', o.breaker),
+    quarantine: o.quarantine === false ? null : breakerOption('quarantine', o.quarantine),
     retry: retryOption(o.retry),
     stuckGraceMs: o.stuckGraceMs === undefined ? DEFAULT_STUCK_GRACE_MS : num('stuckGraceMs', o.stuckGraceMs, 1, 3.6e6),
     rollout: rolloutOption(o.rollout, classes.map((c) => c.name)),
@@ -230,17 +233,19 @@ function batchingOption(v: unknown): 'adaptive' | 'immediate' {
   return v;
 }
 
-function breakerOption(v: unknown): BreakerConfig {
+/** `breaker`, and `quarantine` (the same fields; `false` is handled by the caller). */
+function breakerOption(name: string, v: unknown): BreakerConfig {
   if (v === undefined) return { ...DEFAULT_BREAKER };
-  if (!isPlainObject(v)) bad('breaker', 'must be a plain object');
-  checkKeys('breaker', v, ['errorRate', 'minCalls', 'windowMs', 'openMs', 'probes']);
+  if (!isPlainObject(v)) bad(name, name === 'quarantine' ? 'must be a plain object or false' : 'must be a plain object');
+  checkKeys(name, v, ['errorRate', 'minCalls', 'consecutiveFailures', 'windowMs', 'openMs', 'probes']);
   const d = DEFAULT_BREAKER;
   return {
-    errorRate: v.errorRate === undefined ? d.errorRate : num('breaker.errorRate', v.errorRate, 0.001, 1),
-    minCalls: v.minCalls === undefined ? d.minCalls : int('breaker.minCalls', v.minCalls, 1, 1e6),
-    windowMs: v.windowMs === undefined ? d.windowMs : num('breaker.windowMs', v.windowMs, 10, 3.6e6),
-    openMs: v.openMs === undefined ? d.openMs : num('breaker.openMs', v.openMs, 1, 3.6e6),
-    probes: v.probes === undefined ? d.probes : int('breaker.probes', v.probes, 1, 1000),
+    errorRate: v.errorRate === undefined ? d.errorRate : num(`${name}.errorRate`, v.errorRate, 0.001, 1),
+    minCalls: v.minCalls === undefined ? d.minCalls : int(`${name}.minCalls`, v.minCalls, 1, 1e6),
+    consecutiveFailures: v.consecutiveFailures === undefined ? d.consecutiveFailures : int(`${name}.consecutiveFailures`, v.consecutiveFailures, 1, 1e6),
+    windowMs: v.windowMs === undefined ? d.windowMs : num(`${name}.windowMs`, v.windowMs, 10, 3.6e6),
+    openMs: v.openMs === undefined ? d.openMs : num(`${name}.openMs`, v.openMs, 1, 3.6e6),
+    probes: v.probes === undefined ? d.probes : int(`${name}.probes`, v.probes, 1, 1000),
   };
 }
 

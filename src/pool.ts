@@ -27,6 +27,13 @@
  * then kept for tasks of such classes (urgent), so a spike of them finds a
  * credit at once instead of waiting for bulk work to complete.
  *
+ * Breaker and quarantine (policy/breaker.ts): the pool's breaker admits or
+ * refuses every task; the quarantine, per kind, the tasks of a kind that
+ * panicked here. Both are checked where credit is (hasCredit,
+ * hasCreditFor, admitsKind), so placement never sees a pool that would
+ * refuse the task; cutOff(kind) says why a pool will not take a kind for a
+ * while, for the scheduler's "no pool can run it" refusal.
+ *
  * Batching: what a flush staged crosses in one boundary call, now or, when
  * the Batcher (policy/batcher.ts) says so, at the end of this event-loop
  * turn, so that later callbacks of the turn join the call.
@@ -42,6 +49,8 @@ import { BusyMeter } from './stats.js';
 import { TokenBucket, defaultBurst } from './policy/token-bucket.js';
 import { Batcher } from './policy/batcher.js';
 import { Breaker, DEFAULT_BREAKER } from './policy/breaker.js';
+import { Quarantine } from './policy/quarantine.js';
+import type { Outcome } from './resilience.js';
 
 /** Work queued per worker inside a pool, beyond the task it runs: long
  *  enough to cover a wake-up and a batch crossing (~50-100 µs measured, see
@@ -105,6 +114,8 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   onBatch: ((tasks: number, ms: number) => void) | undefined = undefined;
   /** The pool's circuit breaker (policy/breaker.ts); the scheduler replaces it with a configured one. */
   breaker = new Breaker(DEFAULT_BREAKER);
+  /** Kinds cut off this pool for their panics (policy/breaker.ts); the scheduler replaces it with a configured one. */
+  quarantine = new Quarantine(DEFAULT_BREAKER);
   /** Workers holding a task cancelled longer ago than the stuck grace period (the scheduler counts them). */
   stuck = 0;
   /** No native progress for the grace period while tasks run (resilience.ts Liveness); the scheduler sets it. */
@@ -180,8 +191,37 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     return this.breaker.state === 'closed' || this.breaker.allows(performance.now());
   }
 
-  /** Credit for a task of `kind`: cheap waits are bounded by maxInFlight only; only urgent tasks use the headroom (header). */
+  /** The breaker and the kind's quarantine let a task of `kind` through now. */
+  admitsKind(kind: string): boolean {
+    return this.admits() && (this.quarantine.size === 0 || this.quarantine.admits(kind, performance.now()));
+  }
+
+  /**
+   * Why the pool will not take a task of `kind` until some openMs has
+   * passed — its breaker is open, or the kind's quarantine here is — or
+   * undefined when it can, or soon may (closed; half-open with its probes
+   * out; merely out of credit).
+   */
+  cutOff(kind: string): string | undefined {
+    if (!this.admits() && this.breaker.state === 'open') return 'breaker open';
+    return this.quarantine.size === 0 ? undefined : this.quarantine.cutOff(kind, performance.now());
+  }
+
+  /** A dispatched task's outcome, for the breaker and the kind's quarantine (resilience.ts Outcome). */
+  record(kind: string, outcome: Outcome, now: number): void {
+    if (outcome === 'lost') {
+      this.breaker.abandon();
+      this.quarantine.abandon(kind);
+      return;
+    }
+    this.breaker.record(outcome !== 'runtime', now);
+    if (outcome === 'runtime') this.quarantine.abandon(kind);
+    else this.quarantine.record(kind, outcome === 'panic', now);
+  }
+
+  /** Credit for a task of `kind`: cheap waits are bounded by maxInFlight only; only urgent tasks use the headroom (header). A quarantined kind has none. */
   hasCreditFor(kind: string, urgent: boolean): boolean {
+    if (this.quarantine.size > 0 && !this.quarantine.admits(kind, performance.now())) return false;
     if (this.model.waitsCheaply(kind)) return this.ring.inFlight < this.maxInFlight && this.paced() && this.admits();
     if (urgent || this.headroom === 0) return this.hasCredit;
     return this.ring.inFlight - this.cheapInFlight < this.credit - reserveFor(this.credit, this.headroom) && this.ring.inFlight < this.maxInFlight && this.paced() && this.admits();
@@ -207,6 +247,7 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     if (t.cheap) this.cheapInFlight++;
     if (t.urgent) this.urgentStaged = true;
     this.breaker.dispatched();
+    this.quarantine.dispatched(t.kind);
     return true;
   }
 
@@ -281,6 +322,7 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
       stuck: this.stuck,
       stalled: this.stalled,
       anomalies: this.ring.anomalies,
+      quarantined: this.quarantine.list(),
     };
   }
 

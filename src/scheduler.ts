@@ -17,9 +17,11 @@
  * 5. close(): refuse new tasks, wait for the rest up to a deadline, cancel
  *    what remains, close the pools.
  * 6. Resilience (resilience.ts, policy/breaker.ts): every outcome feeds its
- *    pool's breaker; a pool whose breaker is open takes no task, and a task
- *    no pool can take because every candidate is open fails with
- *    E_POOL_UNAVAILABLE; an idempotent task the runtime failed waits a
+ *    pool's breaker, and a panic the kind's quarantine on that pool; a pool
+ *    whose breaker is open takes no task, nor one of a quarantined kind, and
+ *    a task no pool can take because every candidate is cut off fails with
+ *    E_POOL_UNAVAILABLE (its rejection delivered with the next batch of
+ *    refusals); an idempotent task the runtime failed (or that panicked) waits a
  *    backoff (counted as queued) and is queued again, preferring another
  *    pool; a cancelled running task that does not come back marks its
  *    worker stuck. 'breaker' and 'health' events report the changes.
@@ -39,8 +41,9 @@ import { placeByPrediction } from './policy/predict.js';
 import { leastLoaded, roundRobin } from './policy/placement.js';
 import { PoolShares } from './policy/pool-shares.js';
 import { Breaker } from './policy/breaker.js';
+import { Quarantine } from './policy/quarantine.js';
 import { SplitQueue, inCanary } from './policy/rollout.js';
-import { Liveness, NATIVE_COMPLETED, NATIVE_RUNNING, RUNTIME_FAILURES, StuckWatch, backoffMs } from './resilience.js';
+import { Liveness, NATIVE_COMPLETED, NATIVE_RUNNING, Refusals, StuckWatch, backoffMs, outcomeOf } from './resilience.js';
 import type { NativePool } from './pool.js';
 import { openPools } from './pools.js';
 import { checkFaults } from './faults.js';
@@ -95,6 +98,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   /** Tasks waiting out a retry backoff. */
   private readonly backingOff = new Set<Job>();
   private readonly stuck: StuckWatch<Job>;
+  /** Rejections of tasks no pool could take, delivered in batches (resilience.ts). */
+  private readonly refusals = new Refusals();
   private readonly health = new Map<NativePool<Job>, PoolHealth>();
   private liveness = new Map<NativePool<Job>, Liveness>();
   private livenessTimer: NodeJS.Timeout | undefined;
@@ -155,6 +160,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
         s.notify('breaker', { pool: p.name, runtime: p.runtime, from, to, reason });
         s.checkHealth(p);
       });
+      p.quarantine = new Quarantine(cfg.quarantine, (kind, from, to, reason) => s.notify('quarantine', { pool: p.name, runtime: p.runtime, kind, from, to, reason }));
       s.health.set(p, 'healthy');
       s.liveness.set(p, new Liveness(cfg.stuckGraceMs));
     }
@@ -303,7 +309,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       if (i < 0) {
         // Every pool that could run it has an open breaker: fail it now rather than hold the queue.
         if (this.unavailable(job)) {
-          this.cancel(job, 'E_POOL_UNAVAILABLE', `no pool can run ${kind} now: ${this.candidates(job).map((p) => `${p.name} (breaker open)`).join(', ')}`, true);
+          this.cancel(job, 'E_POOL_UNAVAILABLE', `no pool can run ${kind} now: ${this.candidates(job).map((p) => `${p.name} (${p.cutOff(kind)})`).join(', ')}`, true);
           continue;
         }
         break; // FIFO: the head waits for credit, and so does everything behind it
@@ -382,7 +388,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
         const p = this.pools[k]!;
         if (k === job.avoid || !p.kinds.has(kind)) continue;
         if (p.hasCreditFor(kind, urgent)) return k;
-        if (p.breaker.state !== 'open') waitFor = k;
+        if (p.cutOff(kind) === undefined) waitFor = k;
       }
       if (waitFor >= 0) return -1;
     }
@@ -395,17 +401,14 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     return this.pools.filter((p) => p.kinds.has(job.task.kind.name));
   }
 
-  /** True when every candidate's breaker is open (not merely out of credit or probing). */
+  /** True when every candidate is cut off for the task's kind: its breaker or the kind's quarantine there is open (not merely out of credit or probing). */
   private unavailable(job: Job): boolean {
-    if (job.pin >= 0) {
-      const p = this.pools[job.pin]!;
-      return !p.admits() && p.breaker.state === 'open';
-    }
+    if (job.pin >= 0) return this.pools[job.pin]!.cutOff(job.task.kind.name) !== undefined;
     const kind = job.task.kind.name;
     let any = false;
     for (const p of this.pools) {
       if (!p.kinds.has(kind)) continue;
-      if (p.admits() || p.breaker.state !== 'open') return false;
+      if (p.cutOff(kind) === undefined) return false;
       any = true;
     }
     return any;
@@ -447,7 +450,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
    * surfaces as an uncaught exception, as an EventEmitter's would, and
    * leaves the scheduler's state as it was.
    */
-  private notify(event: 'breaker' | 'health' | 'drain', payload?: object): void {
+  private notify(event: 'breaker' | 'health' | 'drain' | 'quarantine', payload?: object): void {
     queueMicrotask(() => (payload === undefined ? this.emit(event) : this.emit(event, payload)));
   }
 
@@ -533,11 +536,11 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       this.stuck.returned(job); // cancelled earlier and already settled; its worker is free again
       return;
     }
-    const runtimeFailed = RUNTIME_FAILURES.has(c.status);
-    pool.breaker.record(!runtimeFailed, now);
-    if (runtimeFailed || this.health.get(pool) !== 'healthy') this.checkHealth(pool);
+    const outcome = outcomeOf(c.status);
+    pool.record(job.task.kind.name, outcome, now);
+    if (outcome === 'runtime' || this.health.get(pool) !== 'healthy') this.checkHealth(pool);
     job.cls.servedNs += c.execNs;
-    if (runtimeFailed && this.retryable(job)) {
+    if (outcome !== 'ok' && this.retryable(job)) {
       this.retry(job, pool);
       return;
     }
@@ -602,6 +605,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
    * breach, policy/breaker.ts).
    */
   private cancel(job: Job, code: ErrorCode, message: string, failed = false, inQueue = true): void {
+    // No pool could take it (flush): its rejection waits for the next batch of refusals.
+    const refused = code === 'E_POOL_UNAVAILABLE' && job.state === QUEUED;
     if (job.state === QUEUED) {
       if (inQueue) this.queue.cancelled(job);
     } else if (job.state === BACKOFF) {
@@ -612,16 +617,16 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       pool.cancel(job);
       const now = performance.now();
       this.stuck.cancelled(job, now);
-      if (code === 'E_TIMEOUT') {
-        pool.breaker.record(false, now);
-        this.checkHealth(pool);
-      }
+      pool.record(job.task.kind.name, code === 'E_TIMEOUT' ? 'runtime' : 'lost', now);
+      if (code === 'E_TIMEOUT') this.checkHealth(pool);
     } else return;
     this.ledger.move(job, failed ? FAILED : CANCELLED);
     this.detach(job);
     this.telemetry?.cancelledTask(job.cls.index, code);
     if (job.span) ended(job.span, performance.now(), { attempts: job.attempts, code, message, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) });
-    job.reject(new CrossfairError(code, message, { kind: job.task.kind.name, attempts: job.attempts, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) }));
+    const details = { kind: job.task.kind.name, attempts: job.attempts, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) };
+    if (refused) this.refusals.add(job.reject, refusal('E_POOL_UNAVAILABLE', message, details));
+    else job.reject(new CrossfairError(code, message, details));
     this.checkDrain();
     this.checkIdle();
   }
@@ -788,5 +793,6 @@ function downStats(cfg: PoolConfig): PoolStats {
     stuck: 0,
     stalled: false,
     anomalies: 0,
+    quarantined: [],
   };
 }

@@ -9,7 +9,7 @@ export type Runtime = 'rust' | 'go';
 export type Transport = 'napi' | 'shim' | 'ffi';
 export type PolicyName = 'fifo' | 'round-robin' | 'fair';
 export type BreakerState = 'closed' | 'open' | 'half-open';
-/** down: breaker open or the pool failed to load; degraded: half-open, a stuck worker, or failures at 10%+ of the window. */
+/** down: breaker open or the pool failed to load; degraded: half-open, a stuck or stalled worker, every outcome in the window failed, or failures at 10%+ of the window. */
 export type PoolHealth = 'healthy' | 'degraded' | 'down';
 
 export interface PoolOptions {
@@ -113,6 +113,13 @@ export interface SchedulerOptions {
   batching?: 'adaptive' | 'immediate';
   /** Circuit breaker of every pool (docs/RESILIENCE.md). */
   breaker?: BreakerOptions;
+  /**
+   * Per task kind on each pool, a breaker fed by that kind's panics: while
+   * open, tasks of the kind are not placed on the pool, which serves every
+   * other kind (docs/RESILIENCE.md, Quarantine). Same fields and defaults as
+   * `breaker`; `false` never quarantines.
+   */
+  quarantine?: BreakerOptions | false;
   /** Retries of idempotent tasks after a runtime failure (docs/RESILIENCE.md). */
   retry?: RetryOptions;
   /** A running task cancelled this long ago that has not come back marks its worker stuck (pool 'degraded'). Default 1000. */
@@ -149,6 +156,8 @@ export interface BreakerOptions {
   errorRate?: number;
   /** Outcomes in the window before the rate is trusted. Default 20. */
   minCalls?: number;
+  /** Failures in a row that open it, however few outcomes the window holds. Default 5. */
+  consecutiveFailures?: number;
   /** Default 1000. */
   windowMs?: number;
   /** Time open before probing. Default 1000. */
@@ -244,6 +253,19 @@ export interface PoolStats {
    * (crossfair's, or a user's implementing the C ABI) has a bug.
    */
   anomalies: number;
+  /** Kinds not placed on this pool now because they panicked here (option `quarantine`), with when and why. */
+  quarantined: QuarantinedKind[];
+}
+
+/** A kind cut off one pool by its quarantine. */
+export interface QuarantinedKind {
+  kind: string;
+  /** 'open': none of the kind goes to the pool; 'half-open': a few probe whether it still panics. */
+  state: BreakerState;
+  /** When it was cut off, ms since the epoch. */
+  since: number;
+  /** The threshold crossed, e.g. "5 tasks in a row panicked". */
+  reason: string;
 }
 
 export interface Totals {

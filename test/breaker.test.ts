@@ -4,13 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Breaker, DEFAULT_BREAKER, WINDOW_BUCKETS, type BreakerConfig } from '../src/policy/breaker.js';
+import { Quarantine } from '../src/policy/quarantine.js';
 import { Liveness, StuckWatch, backoffMs } from '../src/resilience.js';
 
 const cfg = (o: Partial<BreakerConfig> = {}): BreakerConfig => ({ ...DEFAULT_BREAKER, ...o });
 
 test('opens once failures reach errorRate over at least minCalls, not before', () => {
   const moves: string[] = [];
-  const b = new Breaker(cfg({ minCalls: 10, errorRate: 0.5 }), (f, t) => moves.push(`${f}->${t}`));
+  const b = new Breaker(cfg({ minCalls: 10, errorRate: 0.5, consecutiveFailures: 100 }), (f, t) => moves.push(`${f}->${t}`));
   for (let i = 0; i < 9; i++) b.record(false, 100); // 9 failures: below minCalls
   assert.equal(b.state, 'closed');
   b.record(false, 100);
@@ -46,13 +47,36 @@ test('half-open lets `probes` through; all succeed -> closed, one fails -> open 
   assert.equal(b.health(106, 0), 'healthy');
 });
 
-test('a healthy pool that starts failing everything opens after minCalls failures in a row, whatever the window holds', () => {
-  const b = new Breaker(cfg({ minCalls: 20 }));
+test('a healthy pool that starts failing everything opens after consecutiveFailures failures in a row, whatever the window holds', () => {
+  const b = new Breaker(cfg({ minCalls: 20, consecutiveFailures: 20 }));
   for (let i = 0; i < 1000; i++) b.record(true, 0);
   for (let i = 0; i < 19; i++) b.record(false, 1);
   assert.equal(b.state, 'closed');
   b.record(false, 1);
   assert.equal(b.state, 'open');
+});
+
+test('with the defaults a fresh breaker opens after 5 failures in a row, far under minCalls', () => {
+  // Regression: a pool that failed the 16 tasks it ran and got no more stayed closed (16 < minCalls 20).
+  const moves: string[] = [];
+  const b = new Breaker(DEFAULT_BREAKER, (_f, t, why) => moves.push(`${t}: ${why}`));
+  for (let i = 0; i < 4; i++) b.record(false, 0);
+  assert.equal(b.state, 'closed');
+  b.record(false, 0);
+  assert.equal(b.state, 'open');
+  assert.deepEqual(moves, ['open: 5 tasks in a row failed']);
+  assert.equal(b.health(1, 0), 'down');
+});
+
+test('health: a pool whose every outcome in the window failed is degraded, however few they are', () => {
+  const b = new Breaker(DEFAULT_BREAKER);
+  b.record(false, 0);
+  b.record(false, 0);
+  assert.equal(b.state, 'closed');
+  assert.equal(b.health(0, 0), 'degraded', 'it failed all it ran');
+  b.record(true, 0);
+  assert.equal(b.health(0, 0), 'healthy', '2 of 3 failed, but 3 outcomes are under minCalls / 2');
+  assert.equal(b.health(5000, 0), 'healthy', 'aged out');
 });
 
 test('old outcomes age out of the window; outcomes of tasks sent before it opened are ignored', () => {
@@ -79,10 +103,10 @@ test('health: degraded with a stuck worker, or failures at 10% of a trusted wind
   assert.equal(b.health(0, 0), 'healthy', '1 of 20 failed: 5% < 10%');
 });
 
-test('property: the breaker opens exactly when the window holds >= minCalls outcomes with failures >= errorRate, or minCalls fail in a row', () => {
+test('property: the breaker opens exactly when the window holds >= minCalls outcomes with failures >= errorRate, or consecutiveFailures fail in a row', () => {
   fc.assert(
-    fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 30 }), fc.double({ min: 0.05, max: 1, noNaN: true }), (outcomes, minCalls, errorRate) => {
-      const b = new Breaker(cfg({ minCalls, errorRate }));
+    fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 30 }), fc.double({ min: 0.05, max: 1, noNaN: true }), (outcomes, minCalls, consecutiveFailures, errorRate) => {
+      const b = new Breaker(cfg({ minCalls, consecutiveFailures, errorRate }));
       let calls = 0;
       let fails = 0;
       let streak = 0;
@@ -91,13 +115,76 @@ test('property: the breaker opens exactly when the window holds >= minCalls outc
         calls++;
         if (!ok) fails++;
         streak = ok ? 0 : streak + 1;
-        const should = streak >= minCalls || (calls >= minCalls && fails / calls >= errorRate);
+        const should = streak >= consecutiveFailures || (calls >= minCalls && fails / calls >= errorRate);
         assert.equal(b.state === 'open', should, `calls ${calls} fails ${fails}`);
         if (should) return;
       }
     }),
     { numRuns: 300 },
   );
+});
+
+test('a probe whose task was cancelled is given back, so the half-open breaker can still close', () => {
+  const b = new Breaker(cfg({ consecutiveFailures: 1, openMs: 10, probes: 2 }));
+  b.record(false, 0);
+  assert.equal(b.allows(10), true);
+  b.dispatched();
+  b.dispatched();
+  assert.equal(b.allows(10), false);
+  b.abandon(); // aborted while it ran: no outcome will come
+  assert.equal(b.allows(11), true);
+  b.dispatched();
+  b.record(true, 12);
+  b.record(true, 13);
+  assert.equal(b.state, 'closed');
+  b.abandon(); // closed: nothing to give back
+  assert.equal(b.state, 'closed');
+});
+
+test('quarantine: a kind that panics in a row is cut off the pool, other kinds are not, and probes bring it back', () => {
+  const moves: string[] = [];
+  let wall = 1_000_000;
+  const q = new Quarantine(cfg({ openMs: 100, probes: 2 }), (kind, from, to, why) => moves.push(`${kind} ${from}->${to}: ${why}`), () => wall);
+  for (let i = 0; i < 100; i++) q.record('sha256', false, 0);
+  assert.equal(q.size, 0, 'a kind that never panicked has no breaker');
+  for (let i = 0; i < 4; i++) q.record('panic', true, 0);
+  assert.equal(q.admits('panic', 0), true);
+  q.record('panic', true, 1);
+  assert.equal(q.admits('panic', 1), false);
+  assert.equal(q.admits('sha256', 1), true);
+  assert.equal(q.cutOff('panic', 1), 'panic quarantined: 5 tasks in a row panicked');
+  assert.equal(q.cutOff('sha256', 1), undefined);
+  assert.deepEqual(q.list(), [{ kind: 'panic', state: 'open', since: 1_000_000, reason: '5 tasks in a row panicked' }]);
+  wall += 100;
+  // openMs passed: half-open, probing; not cut off (tasks may wait for the probes).
+  assert.equal(q.admits('panic', 101), true);
+  assert.equal(q.cutOff('panic', 101), undefined);
+  q.dispatched('panic');
+  q.dispatched('panic');
+  assert.equal(q.admits('panic', 101), false, 'both probes are out');
+  assert.equal(q.cutOff('panic', 101), undefined);
+  q.record('panic', true, 102);
+  assert.deepEqual(q.list(), [{ kind: 'panic', state: 'open', since: 1_000_000, reason: 'a probe panicked' }], 'cut off since it first opened');
+  q.admits('panic', 202);
+  q.dispatched('panic');
+  q.dispatched('panic');
+  q.abandon('panic'); // its task was cancelled
+  q.dispatched('panic');
+  q.record('panic', false, 203);
+  q.record('panic', false, 204);
+  assert.deepEqual(q.list(), []);
+  assert.equal(q.admits('panic', 205), true);
+  assert.deepEqual(moves, [
+    'panic closed->open: 5 tasks in a row panicked',
+    'panic open->half-open: 100 ms passed; probing',
+    'panic half-open->open: a probe panicked',
+    'panic open->half-open: 100 ms passed; probing',
+    'panic half-open->closed: 2 probes succeeded',
+  ]);
+  const off = new Quarantine(null);
+  for (let i = 0; i < 100; i++) off.record('panic', true, 0);
+  assert.equal(off.admits('panic', 0), true);
+  assert.equal(off.size, 0, 'disabled: never quarantines');
 });
 
 test('backoff: full jitter under min(maxMs, baseMs * 2^(n-2))', () => {

@@ -14,7 +14,9 @@
  *    malformed input;
  * 4. a breaker trip: the Go pool fails every task (injected) for
  *    BREAKER_MIN_CALLS tasks, dispatched in one batch, so all of them fail
- *    before the breaker opens.
+ *    before the breaker opens;
+ * 5. a quarantine: QUARANTINE_PANICS `panic` tasks pinned to Rust in one
+ *    batch, all of which run and panic, and the last cuts the kind off Rust.
  */
 import type { Scheduler, SchedulerOptions } from '../src/index.js';
 import { BOTH } from './helpers.js';
@@ -26,6 +28,8 @@ const REJECT_BURST = 10;
 const LONG_SPIN_US = '300000';
 /** The breaker's minCalls here, lowered from 20 so step 4 is short. */
 const BREAKER_MIN_CALLS = 5;
+/** Panics in a row that quarantine a kind (the default consecutiveFailures). */
+const QUARANTINE_PANICS = 5;
 
 export const WORKLOAD_OPTIONS: SchedulerOptions = {
   ...BOTH,
@@ -45,7 +49,7 @@ const outcome = (p: Promise<unknown>): Promise<string> =>
     (e: unknown) => (e as { code?: string }).code ?? String(e),
   );
 
-/** Runs steps 1–3 and returns how many tasks ended with each outcome ("ok" or an error code). */
+/** Runs steps 1–5 and returns how many tasks ended with each outcome ("ok" or an error code). */
 export async function mixedWorkload(s: Scheduler): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   const tally = async (ps: Promise<string>[]): Promise<void> => {
@@ -86,6 +90,9 @@ export async function mixedWorkload(s: Scheduler): Promise<Record<string, number
   s.inject('go', { errorRate: 1 });
   await tally(Array.from({ length: BREAKER_MIN_CALLS }, () => outcome(s.submit({ kind: 'echo', input: 'z', pool: 'go', class: 'batch' }))));
   s.inject('go', null);
+
+  // Step 5.
+  await tally(Array.from({ length: QUARANTINE_PANICS }, (_, i) => outcome(s.submit({ kind: 'panic', input: `boom ${i}`, pool: 'rust', class: 'batch' }))));
   return counts;
 }
 
@@ -97,4 +104,5 @@ export const EXPECTED_OUTCOMES: Record<string, number> = {
   E_ABORTED: 2,
   E_QUEUE_FULL: REJECT_BURST - INTERACTIVE_MAX_QUEUE,
   E_BAD_INPUT: 1,
+  E_TASK_PANIC: QUARANTINE_PANICS,
 };

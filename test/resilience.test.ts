@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { BOTH, assertAccounting, withScheduler } from './helpers.js';
+import { BOTH, assertAccounting, expectCode, withScheduler } from './helpers.js';
 import type { TaskResult } from '../src/types.js';
 
 type Outcome = TaskResult | { code: string; attempts?: number };
@@ -14,7 +14,7 @@ const settle = (p: Promise<TaskResult>): Promise<Outcome> => p.catch((e: { code:
 
 test('idempotent tasks the runtime fails are retried on the other pool; others fail once', async () => {
   // A breaker that never opens here: this test is about retries alone.
-  await withScheduler({ ...BOTH, breaker: { minCalls: 1_000_000 } }, async (s) => {
+  await withScheduler({ ...BOTH, breaker: { minCalls: 1_000_000, consecutiveFailures: 1_000_000 } }, async (s) => {
     s.inject('go', { errorRate: 1 });
     const idem = await Promise.all(Array.from({ length: 200 }, () => settle(s.submit({ kind: 'echo', input: 'i', idempotent: true }))));
     const plain = await Promise.all(Array.from({ length: 200 }, () => settle(s.submit({ kind: 'echo', input: 'p' }))));
@@ -97,5 +97,24 @@ test('a hang without a timeout is seen from native progress: the pool turns degr
     assert.equal(Buffer.from(r.output).toString(), 'y');
     while (s.stats().pools.rust!.health !== 'healthy') await once(s, 'health');
     assert.equal(s.stats().pools.rust!.stalled, false);
+  });
+});
+
+test('a pool that fails every task it runs opens its breaker after a few, though it ran fewer than minCalls, and says so', async () => {
+  // Regression: Go failed the 16 tasks placed on it at the first flush (all
+  // retried on Rust), then got no more; its breaker stayed closed (16 is
+  // under minCalls 20) and its health read 'degraded', not 'down'. openMs is
+  // long so the state is still 'open' when read.
+  await withScheduler({ ...BOTH, breaker: { openMs: 60_000 } }, async (s) => {
+    s.inject('go', { errorRate: 1 });
+    const rs = await s.submitMany(Array.from({ length: 2000 }, (_, i) => ({ kind: 'sha256', input: `x${i}`, idempotent: true })));
+    assert.deepEqual(rs.filter((r) => r instanceof Error), [], 'every idempotent task completed');
+    const go = s.stats().pools.go!;
+    assert.ok(go.failed > 0, 'tasks were placed on go');
+    assert.equal(go.completed, 0);
+    assert.deepEqual([go.breaker, go.health, go.breakerOpened], ['open', 'down', 1], `go failed ${go.failed} tasks`);
+    // A task only go could run is refused rather than sent there to fail.
+    await expectCode(s.submit({ kind: 'sha256', input: 'p', pool: 'go' }), 'E_POOL_UNAVAILABLE', /go \(breaker open\)/);
+    s.inject('go', null);
   });
 });

@@ -96,6 +96,11 @@ test('bad options fail with E_BAD_OPTIONS naming the option', async () => {
     [{ policy: 'lottery' }, /policy/],
     [{ maxQueue: 0 }, /maxQueue/],
     [{ frobnicate: true }, /options.frobnicate/],
+    [{ breaker: { consecutiveFailures: 0 } }, /breaker.consecutiveFailures: must be an integer in 1..1000000/],
+    [{ breaker: { consecutiveFailures: 2.5 } }, /breaker.consecutiveFailures/],
+    [{ quarantine: { consecutiveFailures: -1 } }, /quarantine.consecutiveFailures/],
+    [{ quarantine: { panics: 3 } }, /quarantine.panics: unknown option/],
+    [{ quarantine: true }, /quarantine: must be a plain object or false/],
     ['nope', /options: must be a plain object/],
   ];
   for (const [opts, msg] of cases) {
