@@ -39,7 +39,7 @@ import type { NativeBackend } from '../native/backend.js';
 import { CrossfairError, fromNativeError } from '../errors.js';
 import { bufferOf, byteLengthOf, byteOffsetOf, isDetached, isGrowableShared } from './views.js';
 import { H, MSG_MAX_BYTES, MSG_OFFSET_BYTES, S, SLOT_BYTES, STATUS, completeRingWord, createControl, slotWord, submitRingWord } from './layout.js';
-import { FULL, MAX_SEGMENT_BYTES, NO_MEMORY, SIDE_BUDGET_BYTES, SideSegments, memory, sideCapacity, type Side } from './side.js';
+import { FULL, MAX_SEGMENT_BYTES, NO_MEMORY, SIDE_BUDGET_BYTES, SideSegments, memory, type Side } from './side.js';
 
 /** stage(): no room for the task now; it can be staged after a completion. */
 export const STAGE_FULL = -1;
@@ -310,7 +310,7 @@ export class RingTransport<T> {
     }
     if (side === FULL) return STAGE_FULL;
     if (side === NO_MEMORY) {
-      return this.refuse(new CrossfairError('E_NO_MEMORY', `could not allocate ${sideCapacity(bytes)} bytes of shared memory for a ${t.inLen}-byte input and its output`));
+      return this.refuse(new CrossfairError('E_NO_MEMORY', `could not allocate ${bytes} bytes (or more) of shared memory for a ${t.inLen}-byte input and its output`));
     }
     writeInput(side.buf, side.u8, 0, t);
     return side;

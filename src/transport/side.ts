@@ -15,7 +15,8 @@
  *
  * Sizes: a segment's capacity is the bytes asked for rounded up to a
  * quarter power of two (64 B minimum): at most 25% over, and a workload of
- * similar sizes reuses the same few segments. A request reuses the smallest
+ * similar sizes reuses the same few segments (a request over the budget
+ * gets exactly its bytes: it is never kept). A request reuses the smallest
  * free segment with capacity >= its bytes and <= 4x them.
  *
  * Budget (bytes, per pool): in use plus kept free. A new segment is
@@ -97,7 +98,8 @@ export class SideSegments {
   take(bytes: number): Side | typeof FULL | typeof NO_MEMORY {
     const reused = this.reuse(bytes);
     if (reused !== undefined) return reused;
-    const cap = sideCapacity(bytes);
+    // Over the budget a segment is never kept, so it is not rounded up either.
+    const cap = bytes > this.budget ? bytes : sideCapacity(bytes);
     if (this.inUse > 0 && this.inUse + cap > this.budget) return FULL;
     this.dropFree(this.budget - this.inUse - cap);
     if (this.freeIds.length === 0 && this.kept > 0) this.dropFree(this.kept - 1); // frees one id
