@@ -1,5 +1,5 @@
 // npm run bench [-- scenario ...] [--repeats N] [--seconds N (soak)]
-// Scenarios: boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching, resilience, panic-isolation, panics, soak, prometheus (default: all but soak and prometheus). Prints a table
+// Scenarios: boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching, resilience, panic-isolation, panics, large-payloads, soak, prometheus (default: all but soak and prometheus). Prints a table
 // per scenario and the JSON of the whole run, and writes it to
 // bench/results/latest.json. Ratios are measured within one run: these
 // machines are shared and noisy.
@@ -14,11 +14,12 @@ import { batching } from './batching.mjs';
 import { resilience } from './resilience.mjs';
 import { panics } from './panics.mjs';
 import { panicIsolation } from './panic-isolation.mjs';
+import { largePayloads } from './large-payloads.mjs';
 import { soak } from './soak.mjs';
 import { prometheus } from './prometheus.mjs';
 import { machine, save } from './lib.mjs';
 
-const scenarios = { boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching, resilience, 'panic-isolation': panicIsolation, panics, soak, prometheus };
+const scenarios = { boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching, resilience, 'panic-isolation': panicIsolation, panics, 'large-payloads': largePayloads, soak, prometheus };
 /** Not in the default run: soak takes `--seconds` (default 600); prometheus needs /usr/bin/prometheus. */
 const OPT_IN = new Set(['soak', 'prometheus']);
 const args = process.argv.slice(2);

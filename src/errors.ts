@@ -21,6 +21,13 @@ export const ERROR_CODES = [
   'E_BAD_DESCRIPTOR',
   /** A handler's output did not fit the capacity reserved for it. */
   'E_OUTPUT_TOO_LARGE',
+  /**
+   * The memory for this task's payload could not be allocated (the shared
+   * memory of a large input and output, or the copy of a large output): the
+   * process is short of memory. Only that task fails; the pool is fine, so
+   * routing to another pool would not help; retry later or with less in flight.
+   */
+  'E_NO_MEMORY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -39,7 +39,8 @@
  * turn, so that later callbacks of the turn join the call.
  */
 import type { NativeBackend } from './native/backend.js';
-import { RingTransport, type Completion, type Staged } from './transport/ring.js';
+import { RingTransport, STAGE_FULL, type Completion, type Staged } from './transport/ring.js';
+import type { CrossfairError } from './errors.js';
 import type { PoolConfig } from './options.js';
 import type { PoolHealth, PoolStats, Runtime, Transport } from './types.js';
 import type { PoolView } from './policy/placement.js';
@@ -237,10 +238,16 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     return this.pace === undefined ? undefined : this.pace.waitMs(performance.now());
   }
 
-  /** Stages `t`; false when the ring has no room for it now. */
-  dispatch(t: T): boolean {
+  /**
+   * Stages `t`: true when staged; false when the ring has no room for it
+   * now (a slot, or shared memory for a large payload: see
+   * transport/side.ts); an error when `t` can never be staged (its input
+   * changed length since submit(), or its memory could not be allocated):
+   * the caller fails that task and goes on with the others.
+   */
+  dispatch(t: T): boolean | CrossfairError {
     const slot = this.ring.stage(t, t);
-    if (slot < 0) return false;
+    if (slot < 0) return slot === STAGE_FULL ? false : this.ring.refusal!;
     this.pace?.take(performance.now());
     t.slot = slot;
     t.cheap = this.model.waitsCheaply(t.kind);

@@ -70,6 +70,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   [STATUS.OUTPUT_TOO_LARGE]: 'E_OUTPUT_TOO_LARGE',
   [STATUS.ABORTED]: 'E_ABORTED',
   [STATUS.INJECTED]: 'E_TASK_FAILED',
+  [STATUS.NO_MEMORY]: 'E_NO_MEMORY',
 };
 
 export class CrossfairScheduler extends EventEmitter implements Scheduler {
@@ -316,7 +317,12 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       }
       const pool = pools[i]!;
       job.kindId = pool.kinds.get(kind)!;
-      if (!pool.dispatch(job)) break;
+      const staged = pool.dispatch(job);
+      if (staged !== true) {
+        if (staged === false) break;
+        this.cancel(job, staged.code, staged.message, true); // only this task: its input changed or its memory could not be had
+        continue;
+      }
       job.dispatchedAt = performance.now();
       job.estimateUs = pool.model.start(kind, job.task.inLen, job.task.estimateCpuUs, job.dispatchedAt);
       this.queue.shift(job.estimateUs);

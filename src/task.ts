@@ -6,6 +6,7 @@ import { CrossfairError, show } from './errors.js';
 import { builtinKind, type KindSpec } from './kinds.js';
 import { isPlainObject, FORBIDDEN_KEYS } from './options.js';
 import type { Task } from './types.js';
+import { byteLengthOf, isUint8Array } from './transport/views.js';
 
 export interface CheckedTask {
   kind: KindSpec;
@@ -55,7 +56,7 @@ export function checkTask(raw: unknown, ctx: TaskContext): CheckedTask {
   const input = t.input;
   let inLen: number;
   if (typeof input === 'string') inLen = Buffer.byteLength(input, 'utf8');
-  else if (input instanceof Uint8Array) inLen = input.byteLength;
+  else if (isUint8Array(input)) inLen = byteLengthOf(input);
   else throw badInput('task.input must be a Uint8Array or a string');
   if (inLen > ctx.maxPayloadBytes) throw badInput(`task.input is ${inLen} bytes; maxPayloadBytes is ${ctx.maxPayloadBytes}`);
   const inputError = kind.checkInput?.(input);

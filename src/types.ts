@@ -183,6 +183,16 @@ export interface TaskEstimate {
 
 export interface Task {
   kind: string;
+  /**
+   * The payload: a string (UTF-8) or a Uint8Array (a Buffer, or any view,
+   * over an ArrayBuffer or SharedArrayBuffer, resizable or growable ones
+   * included). Its length is taken at submit(); its bytes are copied into
+   * the pool's shared memory when the task is dispatched (and again for a
+   * retry), so leave it alone until the task settles. A view whose length
+   * differs by then (its buffer resized, or detached/transferred) fails the
+   * task with E_BAD_INPUT; the task never runs on other bytes. Only genuine
+   * Uint8Arrays are accepted (not a Proxy or another typed array).
+   */
   input: Uint8Array | string;
   class?: string;
   tenant?: string;
@@ -194,6 +204,7 @@ export interface Task {
 }
 
 export interface TaskResult {
+  /** The task's output, in memory of its own (never shared with the pool or another task). */
   output: Uint8Array;
   pool: string;
   runtime: Runtime;

@@ -34,6 +34,8 @@ const WAIT_SLICE_MS = 100;
 type Run = (msg: FfiCall) => Promise<number | string | number[]>;
 
 let mainThreadOpened = '';
+/** ffi-rs, once an ffi pool has opened on the main thread. */
+let ffi: typeof import('ffi-rs') | undefined;
 
 /**
  * Loads the library on the main thread before any worker does (docs/NATIVE-RULES.md §1).
@@ -44,7 +46,7 @@ let mainThreadOpened = '';
 export function openOnMainThread(lib: string): void {
   if (mainThreadOpened === lib) return;
   if (!isMainThread) throw new CrossfairError('E_POOL_UNAVAILABLE', 'the ffi transport must be opened on the main thread (docs/NATIVE-RULES.md §1, §17)');
-  const ffi = createRequire(join(packageRoot, 'package.json'))('ffi-rs') as typeof import('ffi-rs');
+  ffi ??= createRequire(join(packageRoot, 'package.json'))('ffi-rs') as typeof import('ffi-rs');
   ffi.open({ library: FFI_LIBRARY_NAME, path: lib });
   mainThreadOpened = lib;
 }
@@ -100,6 +102,33 @@ export async function ffiBenchNative(threads: Piscina, lib: string, n: number, b
   return check('cf_bench_native', await threads.run({ op: 'bench', lib, n, batch, workers }));
 }
 
+const LIBC = 'crossfair_libc';
+/** false: libc could not be opened; segments then go to the threads as buffers. */
+let libcOpened: boolean | undefined;
+
+/**
+ * The address of `u8`'s first byte, on the main thread: libc's
+ * `memmove(p, p, 0)` returns `p` and touches nothing. Segments are
+ * registered by address so that no ffi thread ever receives a segment's
+ * SharedArrayBuffer (see ffi-worker.ts); the backend keeps the buffer
+ * referenced until its unregistration has run. Undefined when libc cannot
+ * be opened.
+ */
+function addressOf(u8: Uint8Array): bigint | undefined {
+  if (ffi === undefined) return undefined; // only ffi pools register segments, after openOnMainThread
+  if (libcOpened === undefined) {
+    try {
+      ffi.open({ library: LIBC, path: 'libc.so.6' });
+      libcOpened = true;
+    } catch {
+      libcOpened = false;
+    }
+  }
+  if (!libcOpened) return undefined;
+  const { BigInt: I64, U8Array, U64 } = ffi.DataType;
+  return ffi.load({ library: LIBC, funcName: 'memmove', retType: I64, paramsType: [U8Array, U8Array, U64], paramsValue: [u8, u8, 0] }) as unknown as bigint;
+}
+
 export class FfiBackend implements NativeBackend {
   private chain: Promise<unknown> = Promise.resolve();
   private waiting = false;
@@ -107,6 +136,8 @@ export class FfiBackend implements NativeBackend {
   private closed = false;
   /** First error of a chained call: surfaced by the next submit. */
   private failure: Error | undefined;
+  /** Registered segments, referenced while the library may use them. */
+  private readonly segments = new Map<number, Uint8Array>();
 
   private constructor(
     private readonly run: Run,
@@ -130,11 +161,20 @@ export class FfiBackend implements NativeBackend {
   }
 
   registerSegment(id: number, seg: Uint8Array): Promise<void> {
-    return this.ordered({ op: 'register', lib: this.lib, h: this.h, id, seg }, 'cf_segment_register').then(() => undefined);
+    const base = seg.byteLength > 0 ? addressOf(seg) : undefined;
+    this.segments.set(id, seg);
+    return this.ordered({ op: 'register', lib: this.lib, h: this.h, id, len: seg.byteLength, base, seg: base === undefined ? seg : undefined }, 'cf_segment_register').then(() => undefined);
   }
 
   unregisterSegment(id: number): Promise<void> {
-    return this.ordered({ op: 'unregister', lib: this.lib, h: this.h, id }, 'cf_segment_unregister').then(() => undefined);
+    // `seg` stays referenced (by this closure) until the library has let
+    // go of it, even if `id` is registered anew meanwhile.
+    const seg = this.segments.get(id);
+    return this.ordered({ op: 'unregister', lib: this.lib, h: this.h, id }, 'cf_segment_unregister')
+      .then(() => undefined)
+      .finally(() => {
+        if (this.segments.get(id) === seg) this.segments.delete(id);
+      });
   }
 
   submit(start: number, count: number): Promise<number> {

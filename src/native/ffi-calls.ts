@@ -10,7 +10,8 @@ export type FfiCall =
   | { op: 'abi'; lib: string }
   | { op: 'kinds'; lib: string }
   | { op: 'create'; lib: string; ctrl: Uint8Array; workers: number }
-  | { op: 'register'; lib: string; h: number; id: number; seg: Uint8Array }
+  /** `base`: the segment's address, taken on the main thread (ffi-backend.ts, addressOf); `seg` only where no address could be taken. */
+  | { op: 'register'; lib: string; h: number; id: number; len: number; base: bigint | undefined; seg: Uint8Array | undefined }
   | { op: 'unregister'; lib: string; h: number; id: number }
   | { op: 'submit'; lib: string; h: number; start: number; count: number }
   | { op: 'wait'; lib: string; h: number; timeoutMs: number }

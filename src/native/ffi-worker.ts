@@ -8,10 +8,15 @@
  * dlopens the same absolute path, which returns the same handle, so the
  * process still has one Go runtime, and neither is unloaded when a thread exits.
  *
- * Pointer arguments are SharedArrayBuffer-backed Uint8Arrays: ffi-rs passes
- * their backing store's address without copying (checked when this path was
- * written), and the main thread keeps each buffer referenced until the
- * library is done with it.
+ * Pointer arguments are SharedArrayBuffer-backed Uint8Arrays (the control
+ * region) or, for data segments, their address taken on the main thread:
+ * ffi-rs passes a Uint8Array's backing store address without copying
+ * (checked when this path was written), and the main thread keeps each
+ * buffer referenced until the library is done with it. A segment is not
+ * sent here as a buffer: this thread's copy of a SharedArrayBuffer object
+ * would keep its memory alive until this isolate collects it, which an
+ * isolate that allocates this little does rarely (64 MiB segments piled up
+ * by the gigabyte).
  */
 import ffi from 'ffi-rs';
 import { FFI_LIBRARY_NAME, type FfiCall } from './ffi-calls.js';
@@ -29,7 +34,7 @@ export default function run(msg: FfiCall): number | string | number[] {
     open({ library: FFI_LIBRARY_NAME, path: msg.lib });
     openedPath = msg.lib;
   }
-  const { I32, U32, U64, U8Array, Double, I64 } = DataType;
+  const { I32, U32, U64, U8Array, Double, I64, BigInt } = DataType;
   switch (msg.op) {
     case 'abi':
       return call('cf_abi_version', U32, [], []);
@@ -41,7 +46,12 @@ export default function run(msg: FfiCall): number | string | number[] {
     case 'create':
       return call('cf_pool_create', I32, [U8Array, U64, I32], [msg.ctrl, msg.ctrl.byteLength, msg.workers]);
     case 'register':
-      return call('cf_segment_register', I32, [I32, U32, U8Array, U64], [msg.h, msg.id, msg.seg, msg.seg.byteLength]);
+      // By address: this thread never holds the segment's SharedArrayBuffer
+      // (ffi-backend.ts, addressOf). `uint8_t *base` goes as a 64-bit
+      // integer, which the C calling conventions of x86-64 and arm64 pass
+      // exactly as a pointer.
+      if (msg.base !== undefined) return call('cf_segment_register', I32, [I32, U32, BigInt, U64], [msg.h, msg.id, msg.base, msg.len]);
+      return call('cf_segment_register', I32, [I32, U32, U8Array, U64], [msg.h, msg.id, msg.seg, msg.len]);
     case 'unregister':
       return call('cf_segment_unregister', I32, [I32, U32], [msg.h, msg.id]);
     case 'submit':

@@ -64,6 +64,8 @@ export const STATUS = {
   OUTPUT_TOO_LARGE: 6,
   ABORTED: 7,
   INJECTED: 8,
+  /** Never written by native code: JS could not allocate the copy of an OK task's output (docs/TRANSPORT.md). */
+  NO_MEMORY: 100,
 } as const;
 
 /** Segment ids the native side accepts: 0 is the arena, 1.. side segments. */

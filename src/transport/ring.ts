@@ -4,13 +4,19 @@
  * and with one boundary call per batch.
  *
  * Owns: the control region, the slot free list, the payload arena (segment
- * 0) and the side segments of large payloads.
+ * 0) and the side segments of large payloads (side.ts: reused, bounded).
  *
  * Invariants:
  * - a slot is free, staged, or in flight; at most N are in flight, so the
  *   complete ring can never overflow;
  * - a side segment stays registered (and referenced from JS) until the task
- *   using it has completed;
+ *   using it has completed; then it is kept for reuse or dropped (side.ts);
+ * - a task's input is exactly `inLen` bytes, the length submit() saw: a
+ *   view whose length differs at staging (buffer resized, detached or
+ *   transferred) is refused, and never more than `inLen` bytes are copied,
+ *   even from a buffer another thread grows meanwhile;
+ * - outputs are copies in ordinary memory: nothing handed to the caller
+ *   aliases the arena or a side segment, so both are reused at once;
  * - the submit ring positions of a batch are not rewritten before native code
  *   has read them: a position is reused only after N later submissions, and
  *   N slots cannot all be taken while the batch's own tasks are in flight.
@@ -18,15 +24,27 @@
  * Protocol:
  * 1. stage(task): take a slot, write input into the arena (or a side
  *    segment), write the descriptor, append the slot to the submit ring.
+ *    STAGE_FULL: no room now (slot, segment, side budget); STAGE_REFUSED:
+ *    this task can never be staged (`refusal` says why: a changed input,
+ *    memory that could not be allocated).
  * 2. commit(): one `submit(start, count)` call for everything staged.
  * 3. wake-up → drain(): clear the wake word, read completions up to comp_tail,
- *    settle each, free its slot and memory, advance comp_head.
+ *    settle each (copying its output out), free its slot and memory,
+ *    advance comp_head.
  * 4. close(timeoutMs): native close; memory is dropped only if native reports
  *    no busy worker, otherwise kept referenced for the life of the process.
  */
 import { Arena } from './arena.js';
 import type { NativeBackend } from '../native/backend.js';
-import { H, MAX_SEGMENTS, MSG_MAX_BYTES, MSG_OFFSET_BYTES, S, SLOT_BYTES, STATUS, completeRingWord, createControl, slotWord, submitRingWord } from './layout.js';
+import { CrossfairError, fromNativeError } from '../errors.js';
+import { bufferOf, byteLengthOf, byteOffsetOf, isDetached, isGrowableShared } from './views.js';
+import { H, MSG_MAX_BYTES, MSG_OFFSET_BYTES, S, SLOT_BYTES, STATUS, completeRingWord, createControl, slotWord, submitRingWord } from './layout.js';
+import { FULL, MAX_SEGMENT_BYTES, NO_MEMORY, SIDE_BUDGET_BYTES, SideSegments, memory, type Side } from './side.js';
+
+/** stage(): no room for the task now; it can be staged after a completion. */
+export const STAGE_FULL = -1;
+/** stage(): the task can never be staged; `refusal` holds its error. */
+export const STAGE_REFUSED = -2;
 
 export interface Staged {
   /** Wire id of the kind in this pool. */
@@ -51,7 +69,7 @@ interface SlotUse<T> {
   seg: number;
   cls: number;
   off: number;
-  side?: SharedArrayBuffer;
+  side: Side | undefined;
   outOff: number;
 }
 
@@ -73,7 +91,7 @@ export class RingTransport<T> {
   private readonly freeSlots: Int32Array;
   private freeTop: number;
   private readonly uses: (SlotUse<T> | undefined)[];
-  private readonly freeSegIds: number[] = [];
+  private readonly sides: SideSegments;
   private subPos = 0;
   private stageStart = 0;
   private staged = 0;
@@ -82,12 +100,15 @@ export class RingTransport<T> {
   private backend!: NativeBackend;
   /** Completions whose slot, seq or lengths did not check out (a native bug); PoolStats.anomalies. */
   anomalies = 0;
+  /** Why the last stage() returned STAGE_REFUSED. */
+  refusal: CrossfairError | undefined = undefined;
 
   constructor(
     slots: number,
     arenaBytes: number,
     private readonly onComplete: (owner: T, c: Completion) => void,
     workerNice = 0,
+    sideBudget = SIDE_BUDGET_BYTES,
   ) {
     this.slots = slots;
     this.control = createControl(slots, workerNice);
@@ -101,7 +122,11 @@ export class RingTransport<T> {
     for (let i = 0; i < slots; i++) this.freeSlots[i] = slots - 1 - i;
     this.freeTop = slots;
     this.uses = new Array<SlotUse<T> | undefined>(slots).fill(undefined);
-    for (let id = MAX_SEGMENTS - 1; id >= 1; id--) this.freeSegIds.push(id);
+    this.sides = new SideSegments(
+      (id, u8) => settleAsync(this.backend.registerSegment(id, u8)),
+      (id) => settleAsync(this.backend.unregisterSegment(id)),
+      sideBudget,
+    );
   }
 
   /** Binds the native side and registers the arena as segment 0. */
@@ -123,12 +148,16 @@ export class RingTransport<T> {
     return this.slots - this.freeTop;
   }
 
-  /** Step 1. Returns the slot, or -1 when none is free. */
+  /** Step 1. Returns the slot, STAGE_FULL or STAGE_REFUSED (header). */
   stage(owner: T, t: Staged): number {
-    if (this.freeTop === 0) return -1;
+    if (this.freeTop === 0) return STAGE_FULL;
+    // The length submit() saw is the length staged; a view that changed
+    // since would copy too many bytes (into other tasks' blocks) or too few
+    // (leaving the last task's bytes in this block).
+    if (typeof t.input !== 'string' && byteLengthOf(t.input) !== t.inLen) return this.refuse(changedInput(t.input, t.inLen));
     const outAt = alignUp(t.inLen);
     const bytes = outAt + t.outCap;
-    const use: SlotUse<T> = { owner, seq: 0, seg: -1, cls: 0, off: 0, outOff: outAt };
+    const use: SlotUse<T> = { owner, seq: 0, seg: -1, cls: 0, off: 0, side: undefined, outOff: outAt };
     let seg = 0;
     let base = 0;
     if (bytes > 0) {
@@ -141,8 +170,10 @@ export class RingTransport<T> {
         base = off;
         writeInput(this.arenaBuf, this.arenaU8, off, t);
       } else {
-        if (this.freeSegIds.length === 0) return -1;
-        seg = this.openSide(use, bytes, t);
+        const side = this.openSide(bytes, t);
+        if (typeof side === 'number') return side;
+        use.seg = seg = side.id;
+        use.side = side;
       }
     }
     const slot = this.freeSlots[--this.freeTop]!;
@@ -210,7 +241,7 @@ export class RingTransport<T> {
   async close(timeoutMs: number): Promise<number> {
     const busy = await this.backend.close(timeoutMs);
     this.drain();
-    if (busy > 0) retained.push(this.control, this.arenaSab, this.uses);
+    if (busy > 0) retained.push(this.control, this.arenaSab, this.uses, this.sides.keptSegments());
     return busy;
   }
 
@@ -234,7 +265,16 @@ export class RingTransport<T> {
         message = `native output length ${outLen} exceeds capacity ${u[w + S.outCap]!}`;
         this.anomalies++;
       } else if (outLen > 0) {
-        output = use.side ? new Uint8Array(use.side, use.outOff, outLen) : this.arenaU8.slice(use.off + use.outOff, use.off + use.outOff + outLen);
+        // A copy, in ordinary memory V8 accounts for: the block or segment
+        // goes back to its free list below and is reused at once.
+        const from = use.side === undefined ? use.off + use.outOff : use.outOff;
+        try {
+          output = memory.copy(use.side === undefined ? this.arenaU8 : use.side.u8, from, from + outLen);
+        } catch (e) {
+          if (!(e instanceof RangeError)) throw e;
+          status = STATUS.NO_MEMORY;
+          message = `could not allocate ${outLen} bytes for the output`;
+        }
       }
     } else {
       const msgLen = Math.min(u[w + S.msgLen]!, MSG_MAX_BYTES);
@@ -249,34 +289,80 @@ export class RingTransport<T> {
   private release(slot: number, use: SlotUse<T>): void {
     this.uses[slot] = undefined;
     if (use.seg === 0) this.arena.release(use.cls, use.off);
-    else if (use.seg > 0) {
-      void this.backend.unregisterSegment(use.seg);
-      this.freeSegIds.push(use.seg);
-    }
+    else if (use.side !== undefined) this.sides.give(use.side);
     this.freeSlots[this.freeTop++] = slot;
   }
 
-  /** A dedicated segment for a payload the arena cannot hold. */
-  private openSide(use: SlotUse<T>, bytes: number, t: Staged): number {
-    const id = this.freeSegIds.pop()!; // stage() checked one is free
-    const sab = new SharedArrayBuffer(bytes);
-    const u8 = new Uint8Array(sab);
-    writeInput(Buffer.from(sab), u8, 0, t);
-    use.seg = id;
-    use.side = sab;
-    void this.backend.registerSegment(id, u8);
-    return id;
+  /** A side segment (side.ts) holding the task's input, or STAGE_FULL / STAGE_REFUSED. */
+  private openSide(bytes: number, t: Staged): Side | number {
+    if (bytes > MAX_SEGMENT_BYTES) {
+      return this.refuse(new CrossfairError('E_BAD_INPUT', `the task needs ${bytes} bytes of shared memory for its input and output; a segment holds at most ${MAX_SEGMENT_BYTES}`));
+    }
+    let side: Side | typeof FULL | typeof NO_MEMORY;
+    try {
+      side = this.sides.take(bytes);
+    } catch (e) {
+      return this.refuse(fromNativeError(e, 'E_POOL_UNAVAILABLE')); // registration refused (pool closed)
+    }
+    if (side === FULL) return STAGE_FULL;
+    if (side === NO_MEMORY) {
+      return this.refuse(new CrossfairError('E_NO_MEMORY', `could not allocate ${bytes} bytes (or more) of shared memory for a ${t.inLen}-byte input and its output`));
+    }
+    writeInput(side.buf, side.u8, 0, t);
+    return side;
   }
+
+  private refuse(e: CrossfairError): number {
+    this.refusal = e;
+    return STAGE_REFUSED;
+  }
+
+  /** Side segment bytes in use by tasks and kept for reuse. */
+  get sideBytes(): { inUse: number; kept: number } {
+    return { inUse: this.sides.inUse, kept: this.sides.kept };
+  }
+}
+
+/** A backend call's result: a synchronous one has happened (or thrown); an asynchronous one reports its failure through the backend's next submit. */
+function settleAsync(r: void | Promise<void>): void {
+  if (r instanceof Promise) r.catch(() => undefined);
 }
 
 function alignUp(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN; // not bitwise: lengths may exceed 2^31
 }
 
+/** Inputs up to this many bytes are copied byte by byte: a typed array that small may live on V8's heap, where reading its `buffer` would allocate one. */
+const SMALL_INPUT = 64;
+
+/**
+ * Copies exactly `t.inLen` bytes of the input to `off` (stage() checked the
+ * view still has that length). A view over a growable SharedArrayBuffer may
+ * grow under us (another thread), so it is copied through a view of
+ * exactly `inLen` bytes; every other view keeps its length while this runs.
+ */
 function writeInput(buf: Buffer, u8: Uint8Array, off: number, t: Staged): void {
-  if (t.inLen === 0) return;
-  if (typeof t.input === 'string') buf.write(t.input, off, t.inLen, 'utf8');
-  else u8.set(t.input, off);
+  const n = t.inLen;
+  if (n === 0) return;
+  const input = t.input;
+  if (typeof input === 'string') {
+    buf.write(input, off, n, 'utf8');
+  } else if (n <= SMALL_INPUT) {
+    for (let i = 0; i < n; i++) u8[off + i] = input[i]!;
+  } else {
+    const ab = bufferOf(input);
+    if (isGrowableShared(ab)) u8.set(new Uint8Array(ab, byteOffsetOf(input), n), off);
+    else u8.set(input, off);
+  }
+}
+
+/** Why a Uint8Array input no longer has the length submit() saw. */
+function changedInput(input: Uint8Array, inLen: number): CrossfairError {
+  const now = byteLengthOf(input);
+  if (now === 0 && isDetached(bufferOf(input))) {
+    return new CrossfairError('E_BAD_INPUT', `task.input was detached after submit() (its ArrayBuffer was transferred): ${inLen} bytes at submit(), none now`);
+  }
+  return new CrossfairError('E_BAD_INPUT', `task.input changed length after submit() (its buffer was resized): ${inLen} bytes at submit(), ${now} now; an input must keep its length until its task settles`);
 }
 
 export const SLOT_SIZE = SLOT_BYTES;
