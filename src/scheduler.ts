@@ -763,6 +763,8 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       if (n > 0) process.emitWarning(`crossfair: pool ${this.pools[i]!.name} still had ${n} busy worker(s) at close; its memory stays allocated`, { code: 'CROSSFAIR_CLOSE_BUSY' });
     });
     this.stuck.close();
+    // Refusals still batched are delivered before close() resolves: no promise outlives it.
+    this.refusals.deliver();
     clearInterval(this.livenessTimer);
     await this.ffiThreads?.destroy();
   }
