@@ -25,7 +25,7 @@ async function closedLoop(s: Scheduler, depth: number, until: number, make: () =
 }
 
 for (const aging of [false, true]) {
-  test(`regression: a class pinned to go${aging ? ' with maxWaitMs and overdue tasks' : ''} leaves rust to the unpinned class (both pools busy)`, async () => {
+  test(`regression: a class pinned to go${aging ? ' with maxWaitMs and overdue tasks' : ''} leaves rust to the unpinned class (both pools busy)`, async (t) => {
     await withScheduler(
       {
         pools: { rust: { runtime: 'rust', workers: 1 }, go: { runtime: 'go', workers: 1 } },
@@ -43,6 +43,7 @@ for (const aging of [false, true]) {
         const elapsedUs = (performance.now() - start) * 1000;
         const rustBusy = (busy.get('rust') ?? 0) / elapsedUs;
         const goBusy = (busy.get('go') ?? 0) / elapsedUs;
+        t.diagnostic(`rust busy ${rustBusy.toFixed(2)}, go busy ${goBusy.toFixed(2)}, u completed ${uDone}`);
         assert.ok(uDone > 0, 'the unpinned class completed tasks');
         // Measured 0.33 (pinned) and 0.00 (pinned with aging) before the fix, ~0.9 after.
         assert.ok(rustBusy > 0.6, `rust busy ${rustBusy.toFixed(2)} (go ${goBusy.toFixed(2)}), u completed ${uDone}`);
