@@ -308,7 +308,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
       const kind = job.task.kind.name;
       const i = this.placeFor(job, this.policyOf(job));
       if (i < 0) {
-        // Every pool that could run it has an open breaker: fail it now rather than hold the queue.
+        // Every pool that could run it is cut off (breaker open, or the kind quarantined there): fail it now rather than hold the queue.
         if (this.unavailable(job)) {
           this.cancel(job, 'E_POOL_UNAVAILABLE', `no pool can run ${kind} now: ${this.candidates(job).map((p) => `${p.name} (${p.cutOff(kind)})`).join(', ')}`, true);
           continue;

@@ -5,38 +5,17 @@
 // (fixtures/payload.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CrossfairError } from '../src/errors.js';
 import { FULL, NO_MEMORY, SideSegments, memory, sideCapacity, type Side } from '../src/transport/side.js';
 import { ALL_PATHS, root, withScheduler } from './helpers.js';
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+import { runChild, type Exit } from './child.js';
 
 /** Upper bound on a child's life; a hang fails the test instead of the suite. */
 const CHILD_DEADLINE_MS = 120_000;
 
 function child(args: string[]): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(root, 'test', 'fixtures', 'payload.mjs'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const deadline = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`child hung: ${args.join(' ')}\n${stdout}\n${stderr}`));
-    }, CHILD_DEADLINE_MS);
-    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    p.on('exit', (code, signal) => {
-      clearTimeout(deadline);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runChild([join(root, 'test', 'fixtures', 'payload.mjs'), ...args], { deadlineMs: CHILD_DEADLINE_MS });
 }
 
 interface Settled {

@@ -4,42 +4,19 @@
 // end cleanly: the expected exit code or signal, and no runtime crash output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root } from './helpers.js';
+import { runChild, type Exit } from './child.js';
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 const CRASH = /fatal error|SIGSEGV|SIGABRT|panicked|goroutine \d+|Segmentation fault|core dumped|non-Go code set up signal handler/;
 /** Upper bound on a child's life; a hang fails the test instead of the suite. */
 const CHILD_DEADLINE_MS = 60_000;
 
 function child(args: string[], onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
-    let stdout = '';
-    let stderr = '';
-    const deadline = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`child hung: ${args.join(' ')}\n${stdout}\n${stderr}`));
-    }, CHILD_DEADLINE_MS);
-    p.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      for (const line of d.split('\n')) if (line && onLine) onLine(line, (s) => p.kill(s));
-    });
-    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    p.on('exit', (code, signal) => {
-      clearTimeout(deadline);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runChild(args, { deadlineMs: CHILD_DEADLINE_MS, env: childEnv, ...(onLine ? { onLine } : {}) });
 }
 
 /** The environment children start with: ours without the Go variables crossfair sets, unless a test adds them. */
