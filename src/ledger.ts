@@ -46,8 +46,6 @@ const LEGAL: readonly (readonly TaskState[])[] = [
   [],
 ];
 
-export const DONE_STATES: ReadonlySet<TaskState> = new Set([COMPLETED, FAILED, CANCELLED]);
-
 /** Counts of one class, one arm or the totals. */
 export class Counts {
   /** Indexed by the counters above; floats, since a long-lived process passes 2^31 tasks. */

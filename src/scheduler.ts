@@ -121,7 +121,7 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
   private decided: { job: Job; pool: number } | undefined;
   /** Pool minShare/maxShare, when some pool sets one. */
   private shares: PoolShares | undefined;
-  /** Under fair: can `job` go now? Also true when no pool will ever take it now (every candidate's breaker is open): flush then fails it. */
+  /** Under fair: can `job` go now? Also true when no pool will take it now (every candidate is cut off: breaker open or kind quarantined): flush then fails it. */
   private readonly canTake = (job: Job): boolean => {
     const pool = this.place(job);
     this.decided = { job, pool };

@@ -188,10 +188,9 @@ class TenantQ<T extends FairItem> implements Keyed {
   }
 }
 
-class ClassQ<T extends FairItem> implements Keyed {
+class ClassQ<T extends FairItem> {
   vtime = 0;
   order = 0;
-  heapIndex = -1;
   active = false;
   live = 0;
   lastTenantV = 0;
@@ -527,10 +526,14 @@ export class FairQueue<T extends FairItem> {
 
   /** Active classes with an overdue task, most overdue first. */
   private overdueClasses(now: number): ClassQ<T>[] {
-    const out: ClassQ<T>[] = [];
-    for (const c of this.list) if (c.active && c.overdue(now) > 0) out.push(c);
-    if (out.length > 1) out.sort((a, b) => b.overdue(now) - a.overdue(now));
-    return out;
+    const out: { c: ClassQ<T>; by: number }[] = [];
+    for (const c of this.list) {
+      if (!c.active) continue;
+      const by = c.overdue(now); // scans the class's arrival lanes: once per class
+      if (by > 0) out.push({ c, by });
+    }
+    if (out.length > 1) out.sort((a, b) => b.by - a.by);
+    return out.map((x) => x.c);
   }
 
   /**
