@@ -6,7 +6,7 @@
 import { RingTransport } from '../dist/esm/transport/ring.js';
 import { goLibraryPath, loadGoThroughShim, loadRustAddon } from '../dist/esm/native/loader.js';
 import { FfiBackend, createFfiThreads, ffiBenchNative, openOnMainThread } from '../dist/esm/native/ffi-backend.js';
-import { installSignalGuard } from '../dist/esm/signals.js';
+import { installSignalGuard } from '../dist/esm/native/signals.js';
 import { repeat, table } from './lib.mjs';
 
 const BATCHES = [1, 16, 256, 4096];

@@ -16,6 +16,8 @@ const cjsHere = "'use strict';\nObject.defineProperty(exports, '__esModule', { v
 
 const targets = process.argv.includes('--tests') ? ['test'] : ['esm', 'cjs', 'test'];
 for (const t of targets) {
+  // A moved or deleted source must not leave its old output behind to be imported.
+  rmSync(join(root, { esm: 'dist/esm', cjs: 'dist/cjs', test: 'dist-test' }[t]), { recursive: true, force: true });
   if (t === 'esm') run('tsconfig.build.json');
   if (t === 'cjs') run('tsconfig.cjs.json');
   if (t === 'test') run('tsconfig.test.json');
@@ -24,6 +26,5 @@ for (const t of targets) {
   writeFileSync(join(root, dir, 'native', 'here.js'), t === 'cjs' ? cjsHere : esmHere);
   if (t === 'cjs') writeFileSync(join(root, dir, 'package.json'), '{ "type": "commonjs" }\n');
   const assets = join(root, dir, 'dashboard', 'assets');
-  rmSync(assets, { recursive: true, force: true }); // no stale file outlives its source
   cpSync(join(root, 'src', 'dashboard', 'assets'), assets, { recursive: true });
 }

@@ -11,7 +11,7 @@ const results = [];
 /** Seconds of `go test -fuzz` per target in this run; locally run longer (docs/TESTING.md). */
 const FUZZ_SECONDS = process.env.CROSSFAIR_FUZZ_SECONDS ?? '10';
 
-// Every ledger move checks the task-state sums (src/ledger.ts) while tests run.
+// Every ledger move checks the task-state sums (src/scheduler/ledger.ts) while tests run.
 const env = { ...process.env, CROSSFAIR_CHECK_INVARIANTS: '1' };
 
 function run(name, cmd, args, cwd, parse) {

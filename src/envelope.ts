@@ -22,7 +22,7 @@
  */
 import { CrossfairError, guard, show } from './errors.js';
 import { FORBIDDEN_KEYS, isPlainObject } from './options.js';
-import { ESTIMATE_KEYS, TASK_KEYS } from './task.js';
+import { ESTIMATE_KEYS, TASK_KEYS } from './admission/task.js';
 import type { Task, TaskEstimate } from './types.js';
 
 /** The version encodeTask writes. */
@@ -48,7 +48,7 @@ export interface TaskEnvelope {
 const FIELDS = { class: 'string', tenant: 'string', pool: 'string', timeoutMs: 'number', idempotent: 'boolean' } as const;
 type Field = keyof typeof FIELDS;
 const ESTIMATE_FIELDS = { cpuUs: 'number', memBytes: 'number', io: 'boolean' } as const;
-/** Version 1's keys: a Task's (task.ts, also version 0's) less the signal, plus v. */
+/** Version 1's keys: a Task's (admission/task.ts, also version 0's) less the signal, plus v. */
 const V1_KEYS: ReadonlySet<string> = new Set(['v', ...[...TASK_KEYS].filter((k) => k !== 'signal')]);
 
 /** 1 for the 64 characters of the RFC 4648 base64 alphabet, by char code. */

@@ -5,7 +5,7 @@
 import { resolveOptions } from './options.js';
 import { CrossfairError, guard } from './errors.js';
 import type { Registry } from 'prom-client';
-import { CrossfairScheduler } from './scheduler.js';
+import { CrossfairScheduler } from './scheduler/scheduler.js';
 import type { Scheduler, SchedulerOptions } from './types.js';
 
 export { CrossfairError, ERROR_CODES, isCrossfairError, type ErrorCode } from './errors.js';

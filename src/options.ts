@@ -6,14 +6,14 @@
 import { availableParallelism } from 'node:os';
 import { CrossfairError, show } from './errors.js';
 import type { ClassOptions, PolicyName, PoolOptions, Runtime, SchedulerOptions, Transport } from './types.js';
-import { DEFAULT_BREAKER, type BreakerConfig } from './policy/breaker.js';
-import type { RolloutConfig } from './policy/rollout.js';
+import { DEFAULT_BREAKER, type BreakerConfig } from './resilience/breaker.js';
+import type { RolloutConfig } from './queue/rollout.js';
 
 export interface PoolConfig {
   name: string;
   /** Dispatches per second to this pool (paced, not refused). */
   ratePerSec?: number;
-  /** Bounds on this pool's part of the work (policy/pool-shares.ts); 0 and 1 when unset. */
+  /** Bounds on this pool's part of the work (placement/pool-shares.ts); 0 and 1 when unset. */
   minShare: number;
   maxShare: number;
   /** createScheduler fails if this pool cannot be loaded (else it is 'down'). */
@@ -50,15 +50,15 @@ export interface SchedulerConfig {
   maxPayloadBytes: number;
   metricsPrefix: string;
   goMemoryLimit: string;
-  /** Fraction of each pool's credit kept for classes with a latency budget (pool.ts). */
+  /** Fraction of each pool's credit kept for classes with a latency budget (pool/native-pool.ts). */
   headroom: number;
   batching: 'adaptive' | 'immediate';
   breaker: BreakerConfig;
-  /** Per kind × pool breakers fed by panics (policy/breaker.ts Quarantine); null: off. */
+  /** Per kind × pool breakers fed by panics (resilience/breaker.ts Quarantine); null: off. */
   quarantine: BreakerConfig | null;
   retry: RetryConfig;
   stuckGraceMs: number;
-  /** A candidate policy on part of the traffic (policy/rollout.ts). */
+  /** A candidate policy on part of the traffic (queue/rollout.ts). */
   rollout: RolloutConfig | undefined;
   /** Metrics on (with a tenant label capped at maxTenants per class, when set) or off. */
   metrics: { enabled: boolean; maxTenants: number | undefined };
@@ -144,7 +144,7 @@ function pool(name: string, raw: unknown): PoolConfig {
   const workers = o.workers === undefined ? defaultWorkers() : int(`${path}.workers`, o.workers, 1, MAX_WORKERS);
   const ringSlots = o.ringSlots === undefined ? DEFAULT_RING_SLOTS : int(`${path}.ringSlots`, o.ringSlots, 8, 65536);
   if ((ringSlots & (ringSlots - 1)) !== 0) bad(`${path}.ringSlots`, 'must be a power of two');
-  // Credit (pool.ts) sizes what a pool holds from measurements; maxInFlight
+  // Credit (pool/native-pool.ts) sizes what a pool holds from measurements; maxInFlight
   // is only the hard cap, by default the ring (waits that overlap, as on the
   // Go pool, may fill it: a cap of 256 spilled them onto a worker elsewhere).
   const maxInFlight = o.maxInFlight === undefined ? ringSlots : int(`${path}.maxInFlight`, o.maxInFlight, 1, ringSlots);

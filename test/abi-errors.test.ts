@@ -12,7 +12,7 @@ import { goLibraryPath, openShimPool } from '../src/native/loader.js';
 import { FfiBackend, createFfiThreads, openOnMainThread } from '../src/native/ffi-backend.js';
 import type { NativeBackend } from '../src/native/backend.js';
 import { RingTransport } from '../src/transport/ring.js';
-import { installSignalGuard } from '../src/signals.js';
+import { installSignalGuard } from '../src/native/signals.js';
 import { root } from './helpers.js';
 
 type Transport = 'shim' | 'ffi';

@@ -1,11 +1,11 @@
-// Adaptive batching (policy/batcher.ts): the target grows while crossing is
+// Adaptive batching (pool/batcher.ts): the target grows while crossing is
 // a visible share of the work and lingering fills batches, shrinks when it
 // is not, never lingers past a budget or with an idle worker, and settles
 // without oscillating. Deterministic: the environment is a formula.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ADAPT_EVERY, Batcher, MAX_TARGET } from '../src/policy/batcher.js';
+import { ADAPT_EVERY, Batcher, MAX_TARGET } from '../src/pool/batcher.js';
 
 /** `calls` boundary calls where lingering gathers up to `perTurn` tasks and each runs `execUs`. */
 function run(b: Batcher, calls: number, perTurn: number, execUs: number): number[] {

@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALL_PATHS, withScheduler } from './helpers.js';
-import { INITIAL_CREDIT_PER_WORKER } from '../src/pool.js';
+import { INITIAL_CREDIT_PER_WORKER } from '../src/pool/native-pool.js';
 
 for (const pool of ['rust', 'go', 'goffi']) {
   test(`tasks submitted in one tick, up to the credit, cross to ${pool} in one call`, async () => {
     await withScheduler({ pools: { [pool]: { ...ALL_PATHS.pools![pool]!, maxInFlight: 1024 } } }, async (s) => {
-      // Credit starts small and grows once execution time is measured (pool.ts).
+      // Credit starts small and grows once execution time is measured (pool/native-pool.ts).
       await s.submitMany(Array.from({ length: 50 }, () => ({ kind: 'echo', input: '' })));
       const before = s.stats().pools[pool]!;
       // How deep depends on the machine (credit = 1 + 2000 µs / mean echo

@@ -1,11 +1,13 @@
-// The circuit breaker and pool health (policy/breaker.ts) and the stuck
-// watch (resilience.ts), on an injected clock.
+// The circuit breaker and pool health (resilience/breaker.ts) and the stuck
+// watch (resilience/stuck-watch.ts), liveness and backoff, on an injected clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Breaker, DEFAULT_BREAKER, WINDOW_BUCKETS, type BreakerConfig } from '../src/policy/breaker.js';
-import { Quarantine } from '../src/policy/quarantine.js';
-import { Liveness, StuckWatch, backoffMs } from '../src/resilience.js';
+import { Breaker, DEFAULT_BREAKER, WINDOW_BUCKETS, type BreakerConfig } from '../src/resilience/breaker.js';
+import { Quarantine } from '../src/resilience/quarantine.js';
+import { Liveness } from '../src/resilience/liveness.js';
+import { StuckWatch } from '../src/resilience/stuck-watch.js';
+import { backoffMs } from '../src/resilience/outcomes.js';
 
 const cfg = (o: Partial<BreakerConfig> = {}): BreakerConfig => ({ ...DEFAULT_BREAKER, ...o });
 
@@ -198,24 +200,24 @@ test('backoff: full jitter under min(maxMs, baseMs * 2^(n-2))', () => {
 test('stuck watch: a cancelled task not back after the grace marks its worker stuck until it returns', () => {
   let now = 0;
   const changes: number[] = [];
-  const pool = { stuck: 0 };
-  const w = new StuckWatch<{ pool: { stuck: number } }>(100, (p) => changes.push(p!.stuck), () => now);
+  const pool = { name: 'p' };
+  const w = new StuckWatch<typeof pool, { pool: typeof pool }>(100, (p) => changes.push(w.stuckOn(p)), () => now);
   const a = { pool };
   const b = { pool };
   w.cancelled(a, 0);
   w.cancelled(b, 50);
   now = 99;
   w.check();
-  assert.equal(pool.stuck, 0);
+  assert.equal(w.stuckOn(pool), 0);
   now = 120;
   w.check();
-  assert.equal(pool.stuck, 1, 'a is past the grace, b is not');
+  assert.equal(w.stuckOn(pool), 1, 'a is past the grace, b is not');
   w.returned(b); // back in time: never stuck
   now = 500;
   w.check();
-  assert.equal(pool.stuck, 1);
+  assert.equal(w.stuckOn(pool), 1);
   w.returned(a);
-  assert.equal(pool.stuck, 0);
+  assert.equal(w.stuckOn(pool), 0);
   assert.deepEqual(changes, [1, 0]);
   w.close();
 });

@@ -3,9 +3,9 @@
 // classes. Deterministic: models are fed by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PoolModel } from '../src/policy/pool-model.js';
-import { placeByPrediction, type PredictTask, type PredictView } from '../src/policy/predict.js';
-import { reserveFor } from '../src/pool.js';
+import type { PoolModel } from '../src/placement/pool-model.js';
+import { placeByPrediction, type PredictTask, type PredictView } from '../src/placement/predict.js';
+import { reserveFor } from '../src/pool/native-pool.js';
 import { ioPools, measured } from './models.js';
 
 const ALL = new Set(['spin', 'sleep']);

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { FairQueue } from '../src/policy/fair-queue.js';
+import { FairQueue } from '../src/queue/fair-queue.js';
 import { rng, simulate, type SimPool, type SimTask } from './sim.js';
 
 const task = (className: string, costUs: number, estimateUs = costUs): SimTask => ({ className, tenant: undefined, enqueuedAt: 0, queued: true, costUs, estimateUs });

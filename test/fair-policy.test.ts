@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BOTH, kindVectors, withScheduler } from './helpers.js';
-import { DEFAULT_COST_US } from '../src/policy/pool-model.js';
+import { DEFAULT_COST_US } from '../src/placement/pool-model.js';
 
 test("policy 'fair' serves weights 1:4 in about that ratio of execution time while both are backlogged", async () => {
   await withScheduler(

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { FairQueue } from '../src/policy/fair-queue.js';
+import { FairQueue } from '../src/queue/fair-queue.js';
 import { jain, rng, simulate, type SimPool, type SimTask } from './sim.js';
 
 let seq = 0;

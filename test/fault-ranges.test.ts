@@ -13,7 +13,7 @@ import { goLibraryPath, loadRustAddon, openShimPool } from '../src/native/loader
 import { FfiBackend, createFfiThreads, openOnMainThread } from '../src/native/ffi-backend.js';
 import type { NativeBackend } from '../src/native/backend.js';
 import { RingTransport } from '../src/transport/ring.js';
-import { installSignalGuard } from '../src/signals.js';
+import { installSignalGuard } from '../src/native/signals.js';
 import type { Faults } from '../src/index.js';
 import { root } from './helpers.js';
 

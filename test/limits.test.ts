@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { TokenBucket } from '../src/policy/token-bucket.js';
-import { Limits } from '../src/policy/limits.js';
+import { TokenBucket } from '../src/admission/token-bucket.js';
+import { Limits } from '../src/admission/limits.js';
 import { expectCode, withScheduler } from './helpers.js';
 
 test('token bucket: burst, refill, wait time (injected clock)', () => {

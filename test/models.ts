@@ -2,7 +2,7 @@
  * Pool models fed by hand, shared by the placement tests (predict,
  * budget-placement): what a pool "measured", without any pool.
  */
-import { PoolModel } from '../src/policy/pool-model.js';
+import { PoolModel } from '../src/placement/pool-model.js';
 
 /** A model that measured each kind at the given cost (10 observations of input size 3). */
 export function measured(name: string, costs: Record<string, number>, workers = 1): PoolModel {

@@ -1,7 +1,7 @@
 // Baseline placement: least loaded, round robin, pins, kinds, credit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { leastLoaded, roundRobin, type PoolView } from '../src/policy/placement.js';
+import { leastLoaded, roundRobin, type PoolView } from '../src/placement/baselines.js';
 
 const all = new Map([['echo', 1], ['spin', 3]]);
 const echoOnly = new Map([['echo', 1]]);

@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PoolModel } from '../src/policy/pool-model.js';
-import { DEFAULT_COST_US } from '../src/policy/pool-model.js';
+import { PoolModel } from '../src/placement/pool-model.js';
+import { DEFAULT_COST_US } from '../src/placement/pool-model.js';
 import { rng } from './sim.js';
 
 const near = (actual: number | undefined, expected: number, rel: number, what = ''): void => {

@@ -1,10 +1,10 @@
-// Pool minShare / maxShare (policy/pool-shares.ts): bounds on each pool's
+// Pool minShare / maxShare (placement/pool-shares.ts): bounds on each pool's
 // part of the work over a decaying window. Deterministic: injected clock,
 // placement stubbed as "always pool 0".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PoolShares, SHARE_TAU_MS, WARM_US } from '../src/policy/pool-shares.js';
+import { PoolShares, SHARE_TAU_MS, WARM_US } from '../src/placement/pool-shares.js';
 import { resolveOptions } from '../src/options.js';
 import { CrossfairError } from '../src/errors.js';
 

@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PoolModel } from '../src/policy/pool-model.js';
-import { crossingUs, placeByPrediction, predictedCompletionUs, type PredictTask, type PredictView } from '../src/policy/predict.js';
+import { PoolModel } from '../src/placement/pool-model.js';
+import { crossingUs, placeByPrediction, predictedCompletionUs, type PredictTask, type PredictView } from '../src/placement/predict.js';
 import { rng } from './sim.js';
 import { ioPools, measured } from './models.js';
 

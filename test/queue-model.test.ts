@@ -11,9 +11,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { FairQueue, type FairClass } from '../src/policy/fair-queue.js';
-import { FifoQueue, type PolicyQueue } from '../src/policy/policy-queue.js';
-import { SplitQueue } from '../src/policy/rollout.js';
+import { FairQueue, type FairClass } from '../src/queue/fair-queue.js';
+import { FifoQueue, type PolicyQueue } from '../src/queue/policy-queue.js';
+import { SplitQueue } from '../src/queue/rollout.js';
 
 interface Item {
   className: string;

@@ -1,10 +1,10 @@
-// Rolling a candidate policy out beside the current one (policy/rollout.ts):
+// Rolling a candidate policy out beside the current one (queue/rollout.ts):
 // which tasks go to which arm, the split queue's order, and both arms served
 // and compared in stats() on the real pools, with nothing lost.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FifoQueue } from '../src/policy/policy-queue.js';
-import { SplitQueue, armHash, inCanary, type ArmItem } from '../src/policy/rollout.js';
+import { FifoQueue } from '../src/queue/policy-queue.js';
+import { SplitQueue, armHash, inCanary, type ArmItem } from '../src/queue/rollout.js';
 import { resolveOptions } from '../src/options.js';
 import { CrossfairError } from '../src/errors.js';
 import { BOTH, assertAccounting, withScheduler } from './helpers.js';

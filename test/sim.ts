@@ -5,7 +5,7 @@
  * the scheduler drives it: peek → shift(estimate) on dispatch, correct(...)
  * on completion. No native code, no wall clock.
  */
-import { FairQueue, type FairClass } from '../src/policy/fair-queue.js';
+import { FairQueue, type FairClass } from '../src/queue/fair-queue.js';
 
 export interface SimTask {
   className: string;

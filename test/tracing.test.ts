@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { context, trace, SpanStatusCode } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { TRACING_CHECK_MS, tracingOn } from '../src/tracing.js';
+import { TRACING_CHECK_MS, tracingOn } from '../src/observability/tracing.js';
 import { BOTH, withScheduler } from './helpers.js';
 
 test('spans per task once a provider is registered; none before', async () => {

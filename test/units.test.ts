@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { parseKindList } from '../src/kinds.js';
 import { CrossfairError, fromNativeError } from '../src/errors.js';
 import { H, LAYOUT_VERSION, MAGIC, controlBytes, createControl, slotWord } from '../src/transport/layout.js';
-import { BusyMeter, SampleWindow } from '../src/stats.js';
+import { BusyMeter, SampleWindow } from '../src/observability/windows.js';
 
 test('kind lists parse and ignore junk', () => {
   const m = parseKindList('1=echo,2=sha256,x=bad,=none,70000=big,3= spin ');
@@ -54,7 +54,7 @@ test('sample window quantiles', () => {
 });
 
 test('credit: measured concurrency plus ~2 ms of queued work, at least 1, at most maxInFlight', async () => {
-  const { creditFor, QUEUE_TARGET_US } = await import('../src/pool.js');
+  const { creditFor, QUEUE_TARGET_US } = await import('../src/pool/native-pool.js');
   assert.equal(QUEUE_TARGET_US, 2000);
   assert.equal(creditFor(1, 500, 256), 1 + 4, '500 us tasks: 4 queued behind the running one');
   assert.equal(creditFor(2, 500, 256), 2 + 8);

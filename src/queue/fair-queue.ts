@@ -64,7 +64,7 @@
  * per-task virtual finish tags (needs costs known at enqueue, which is
  * exactly what estimate-then-correct avoids).
  */
-import { SMALL_CAPACITY, TaskQueue, type Cancellable } from '../queue/task-queue.js';
+import { SMALL_CAPACITY, TaskQueue, type Cancellable } from './task-queue.js';
 import { VHeap, type Keyed } from './vheap.js';
 import { keepOldest } from './policy-queue.js';
 

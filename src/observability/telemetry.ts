@@ -1,5 +1,5 @@
 /**
- * Telemetry: what the metrics (metrics.ts) need that stats() does not keep,
+ * Telemetry: what the metrics (observability/metrics.ts) need that stats() does not keep,
  * recorded on the task path as cheaply as possible: fixed-bucket histograms
  * in typed arrays (a bucket search and three adds per observation), counters
  * by label in arrays or small maps, and a decaying window of served time per

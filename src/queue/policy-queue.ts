@@ -9,7 +9,7 @@
  * (a policy change, close): it does not depend on the tasks' states, so it
  * cannot hand back the same task twice or leave one behind.
  */
-import { TaskQueue } from '../queue/task-queue.js';
+import { TaskQueue } from './task-queue.js';
 import type { FairItem } from './fair-queue.js';
 
 export interface PolicyQueue<T extends FairItem> {

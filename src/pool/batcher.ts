@@ -33,7 +33,7 @@
  * granularity, a long time next to tasks of microseconds); a fixed batch
  * size (wrong for either tiny or long tasks).
  */
-import { crossingUs } from './predict.js';
+import { crossingUs } from '../placement/predict.js';
 
 export const MAX_TARGET = 256;
 export const ADAPT_EVERY = 16;

@@ -1,21 +1,21 @@
 /**
  * Job: one submitted task as the scheduler tracks it, from admission to its
- * settlement. It is at once the ledger's entry (ledger.ts), the queue's item
+ * settlement. It is at once the ledger's entry (scheduler/ledger.ts), the queue's item
  * (FairItem), the pool's descriptor record (PoolTask) and placement's view
  * (PredictTask): one object per task, no extra records (GC was ~40% of
  * submit()). ClassState and Arm hold what is kept per class and per
  * rollout arm besides the ledger's counts.
  */
-import { Limits } from './policy/limits.js';
-import { SampleWindow } from './stats.js';
+import { Limits } from '../admission/limits.js';
+import { SampleWindow } from '../observability/windows.js';
 import { QUEUED, type Counts, type Entry, type TaskState } from './ledger.js';
-import type { CheckedTask } from './task.js';
-import type { NativePool, PoolTask } from './pool.js';
-import type { PredictTask } from './policy/predict.js';
-import type { TaskSpan } from './tracing.js';
-import type { ClassConfig } from './options.js';
-import type { ArmStats, PolicyName, TaskResult } from './types.js';
-import type { CrossfairError } from './errors.js';
+import type { CheckedTask } from '../admission/task.js';
+import type { NativePool, PoolTask } from '../pool/native-pool.js';
+import type { PredictTask } from '../placement/predict.js';
+import type { TaskSpan } from '../observability/tracing.js';
+import type { ClassConfig } from '../options.js';
+import type { ArmStats, PolicyName, TaskResult } from '../types.js';
+import type { CrossfairError } from '../errors.js';
 
 export class ClassState {
   readonly limits: Limits;
@@ -79,7 +79,7 @@ export class Job implements PoolTask, PredictTask, Entry {
   /** Index of the pool the last attempt failed on (placement prefers another), or -1. */
   avoid = -1;
   retryTimer: NodeJS.Timeout | undefined = undefined;
-  /** Its trace spans, when the application registered a tracer provider (tracing.ts). */
+  /** Its trace spans, when the application registered a tracer provider (observability/tracing.ts). */
   span: TaskSpan | undefined = undefined;
   // The job is its own descriptor record (Staged) and its own placement
   // view (PredictTask): no extra objects per task (GC is ~40% of submit()).
@@ -110,7 +110,7 @@ export class Job implements PoolTask, PredictTask, Entry {
     public enqueuedAt: number,
     readonly resolve: (r: TaskResult) => void,
     readonly reject: (e: CrossfairError) => void,
-    /** In the rollout's candidate arm (policy/rollout.ts). */
+    /** In the rollout's candidate arm (queue/rollout.ts). */
     readonly canary = false,
   ) {
     this.submittedAt = enqueuedAt;

@@ -5,19 +5,20 @@
  *    GOMAXPROCS / GOMEMLIMIT from the options (Go reads them at load), install
  *    the signal guard, load the one Go library (docs/NATIVE-RULES.md §1, §3, §4).
  * 2. Rust: require the addon on the main thread (docs/NATIVE-RULES.md §8).
- * 3. Each pool: control region and arena allocated by its transport, the
- *    backend opened over them, the arena registered as segment 0.
+ * 3. Each pool: made with its parts (the caller's `wire` gives its breaker,
+ *    quarantine, batcher, headroom and callbacks), control region and arena
+ *    allocated by its transport, the backend opened over them, the arena
+ *    registered as segment 0.
  */
 import type { Piscina } from 'piscina';
-import { CrossfairError, fromNativeError } from './errors.js';
-import { parseKindList } from './kinds.js';
-import { goLibraryPath, loadGoThroughShim, loadRustAddon, openShimPool } from './native/loader.js';
-import type { NativeBackend } from './native/backend.js';
-import { installSignalGuard } from './signals.js';
-import { NativePool, type PoolTask } from './pool.js';
-import type { PoolModel } from './policy/pool-model.js';
-import type { SchedulerConfig, PoolConfig } from './options.js';
-import type { Completion } from './transport/ring.js';
+import { CrossfairError, fromNativeError } from '../errors.js';
+import { parseKindList } from '../kinds.js';
+import { goLibraryPath, loadGoThroughShim, loadRustAddon, openShimPool } from '../native/loader.js';
+import type { NativeBackend } from '../native/backend.js';
+import { installSignalGuard } from '../native/signals.js';
+import { NativePool, type PoolParts, type PoolTask } from './native-pool.js';
+import type { PoolModel } from '../placement/pool-model.js';
+import type { SchedulerConfig, PoolConfig } from '../options.js';
 
 export interface OpenedPools<T extends PoolTask> {
   pools: NativePool<T>[];
@@ -27,7 +28,8 @@ export interface OpenedPools<T extends PoolTask> {
   ffiThreads?: Piscina;
 }
 
-type Settle<T extends PoolTask> = (t: T, c: Completion, pool: NativePool<T>) => void;
+/** The parts of pool `index` that the scheduler makes (the rest comes from loading it). */
+export type PoolWiring<T extends PoolTask> = Omit<PoolParts<T>, 'index' | 'kinds' | 'models'>;
 
 function prepareGoEnvironment(cfg: SchedulerConfig): void {
   const go = cfg.pools.filter((p) => p.runtime === 'go');
@@ -50,7 +52,7 @@ function prepareGoEnvironment(cfg: SchedulerConfig): void {
  * reported in `down`, unless its options say `required`: then, or when no
  * pool at all could be opened, this throws the pool's error.
  */
-export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle: Settle<T>, drained: () => void): Promise<OpenedPools<T>> {
+export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, wire: (p: PoolConfig, index: number) => PoolWiring<T>): Promise<OpenedPools<T>> {
   const down: OpenedPools<T>['down'] = [];
   const failed = new Map<PoolConfig, CrossfairError>();
   const fail = (list: PoolConfig[], e: unknown): void => {
@@ -66,7 +68,7 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
   let ffiKinds: Map<string, number> | undefined;
   let ffiThreads: Piscina | undefined;
   // The ffi path (piscina, ffi-rs) is imported only when an ffi pool opens: nothing native loads at import.
-  let ffi: typeof import('./native/ffi-backend.js') | undefined;
+  let ffi: typeof import('../native/ffi-backend.js') | undefined;
   if (go.length > 0) {
     prepareGoEnvironment(cfg);
     const shimPools = go.filter((p) => p.transport === 'shim');
@@ -79,7 +81,7 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
     }
     if (ffiPools.length > 0 && goLib !== undefined) {
       try {
-        ffi = await import('./native/ffi-backend.js');
+        ffi = await import('../native/ffi-backend.js');
         ffi.openOnMainThread(goLib);
         // One thread per pool for its blocking cf_wait, one for ordered calls.
         ffiThreads = await ffi.createFfiThreads(ffiPools.length + 1);
@@ -108,7 +110,8 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, settle
     for (const p of cfg.pools) {
       if (failed.has(p)) continue;
       const kinds = p.runtime === 'rust' ? parseKindList(rust!.kinds()) : p.transport === 'ffi' ? ffiKinds! : shimKinds!;
-      const pool = new NativePool<T>(p, kinds, settle, drained, models);
+      const index = pools.length;
+      const pool = new NativePool<T>(p, { ...wire(p, index), index, kinds, models });
       const ctrl = pool.ring.controlView;
       let backend: NativeBackend;
       try {

@@ -11,7 +11,7 @@
  *     all of them succeed ──▶ closed (window cleared)
  *     any fails           ──▶ open (the wait starts again)
  *
- * What counts (resilience.ts outcomeOf; the scheduler records outcomes in
+ * What counts (resilience/outcomes.ts outcomeOf; the scheduler records outcomes in
  * settle/cancel): for the pool's breaker a failure is the runtime failing
  * the task — an injected fault, a corrupted descriptor, a boundary call
  * that failed, or a running task that outlived its timeoutMs (a latency

@@ -2,7 +2,7 @@
  * NativePool: one configured pool (a Rust or Go runtime behind one of the
  * three transports), as the scheduler sees it. The scheduler reaches every
  * runtime through this one class; what differs per runtime is the
- * NativeBackend that `openPool` (pools.ts) gives it.
+ * NativeBackend that `openPools` (pool/open-pools.ts) gives it.
  *
  * Owns the pool's ring transport and its counters.
  *
@@ -22,12 +22,16 @@
  * enter the mean: nothing of theirs waits in the pool where fairness could
  * have acted, so only maxInFlight (the ring) bounds them.
  *
- * Headroom: when some class has a latency budget, the scheduler sets
+ * Headroom: when some class has a latency budget, the pool is given a
  * `headroom` (a fraction); the top reserveFor(credit, headroom) credits are
  * then kept for tasks of such classes (urgent), so a spike of them finds a
  * credit at once instead of waiting for bulk work to complete.
  *
- * Breaker and quarantine (policy/breaker.ts): the pool's breaker admits or
+ * Everything the pool consults or tells is given at construction
+ * (PoolParts): its breaker, quarantine, batcher, headroom, index and the
+ * callbacks; none is replaced afterwards.
+ *
+ * Breaker and quarantine (resilience/breaker.ts): the pool's breaker admits or
  * refuses every task; the quarantine, per kind, the tasks of a kind that
  * panicked here. Both are checked where credit is (hasCredit,
  * hasCreditFor, admitsKind), so placement never sees a pool that would
@@ -35,23 +39,23 @@
  * while, for the scheduler's "no pool can run it" refusal.
  *
  * Batching: what a flush staged crosses in one boundary call, now or, when
- * the Batcher (policy/batcher.ts) says so, at the end of this event-loop
+ * the Batcher (pool/batcher.ts) says so, at the end of this event-loop
  * turn, so that later callbacks of the turn join the call.
  */
-import type { NativeBackend } from './native/backend.js';
-import { RingTransport, STAGE_FULL, type Completion, type Staged } from './transport/ring.js';
-import type { CrossfairError } from './errors.js';
-import type { PoolConfig } from './options.js';
-import type { PoolHealth, PoolStats, Runtime, Transport } from './types.js';
-import type { PoolView } from './policy/placement.js';
-import { PoolModel } from './policy/pool-model.js';
-import { crossingUs, type PredictView } from './policy/predict.js';
-import { BusyMeter } from './stats.js';
-import { TokenBucket, defaultBurst } from './policy/token-bucket.js';
-import { Batcher } from './policy/batcher.js';
-import { Breaker, DEFAULT_BREAKER } from './policy/breaker.js';
-import { Quarantine } from './policy/quarantine.js';
-import type { Outcome } from './resilience.js';
+import type { NativeBackend } from '../native/backend.js';
+import { RingTransport, STAGE_FULL, type Completion, type Staged } from '../transport/ring.js';
+import type { CrossfairError } from '../errors.js';
+import type { PoolConfig } from '../options.js';
+import type { PoolStats, Runtime, Transport } from '../types.js';
+import type { PoolView } from '../placement/baselines.js';
+import { PoolModel } from '../placement/pool-model.js';
+import { crossingUs, type PredictView } from '../placement/predict.js';
+import { BusyMeter } from '../observability/windows.js';
+import { TokenBucket, defaultBurst } from '../admission/token-bucket.js';
+import type { Batcher } from './batcher.js';
+import type { Breaker } from '../resilience/breaker.js';
+import type { Quarantine } from '../resilience/quarantine.js';
+import type { Outcome } from '../resilience/outcomes.js';
 
 /** Work queued per worker inside a pool, beyond the task it runs: long
  *  enough to cover a wake-up and a batch crossing (~50-100 µs measured, see
@@ -73,6 +77,33 @@ export interface PoolTask extends Staged {
   /** Its class has a latency budget: it never lingers in a batch. */
   readonly urgent: boolean;
 }
+
+/** What a pool is given when it is made: what it consults, and whom it tells. */
+export interface PoolParts<T extends PoolTask> {
+  /** Index among the scheduler's pools. */
+  readonly index: number;
+  /** Kind name to wire id, as the native library reported it. */
+  readonly kinds: ReadonlyMap<string, number>;
+  /** Admits or refuses every task (resilience/breaker.ts). */
+  readonly breaker: Breaker;
+  /** Cuts off kinds that panicked here (resilience/quarantine.ts). */
+  readonly quarantine: Quarantine;
+  /** Adaptive batching (header); null: every flush crosses at once. */
+  readonly batcher: Batcher | null;
+  /** Fraction of credit kept for urgent tasks (header); 0 = none. */
+  readonly headroom: number;
+  /** Every pool's model so far (peers for seeding estimates); this pool's joins them. */
+  readonly models: PoolModel[];
+  /** Called for each completion the ring drains. */
+  readonly onSettle: (t: T, c: Completion, pool: NativePool<T>) => void;
+  /** Called after every drain that settled something. */
+  readonly onDrained: () => void;
+  /** Called after each boundary call with its tasks and the JS time it took (metrics); undefined when nobody records it. */
+  readonly onBatch: ((tasks: number, ms: number) => void) | undefined;
+}
+
+/** The pool's own figures; its health comes from the scheduler's health watch (scheduler/health.ts). */
+export type OwnPoolStats = Omit<PoolStats, 'health' | 'healthy' | 'stuck' | 'stalled'>;
 
 /** The credit formula of the header, as a pure function of concurrency C. */
 export function creditFor(concurrency: number, meanExecUs: number, maxInFlight: number): number {
@@ -107,22 +138,15 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   wakeups = 0;
   /** Tasks the pool may hold now (see the header); at most maxInFlight. */
   credit: number;
-  /** Fraction of credit kept for urgent tasks (header); 0 = none. */
-  headroom = 0;
-  /** Index among the scheduler's pools (set by the scheduler). */
-  index = -1;
-  /** Called after each boundary call with its tasks and the JS time it took (metrics). */
-  onBatch: ((tasks: number, ms: number) => void) | undefined = undefined;
-  /** The pool's circuit breaker (policy/breaker.ts); the scheduler replaces it with a configured one. */
-  breaker = new Breaker(DEFAULT_BREAKER);
-  /** Kinds cut off this pool for their panics (policy/breaker.ts); the scheduler replaces it with a configured one. */
-  quarantine = new Quarantine(DEFAULT_BREAKER);
-  /** Workers holding a task cancelled longer ago than the stuck grace period (the scheduler counts them). */
-  stuck = 0;
-  /** No native progress for the grace period while tasks run (resilience.ts Liveness); the scheduler sets it. */
-  stalled = false;
-  /** Adaptive batching (header); null = every flush crosses at once. */
-  batcher: Batcher | null = new Batcher();
+  readonly index: number;
+  readonly kinds: ReadonlyMap<string, number>;
+  readonly breaker: Breaker;
+  readonly quarantine: Quarantine;
+  private readonly headroom: number;
+  private readonly batcher: Batcher | null;
+  private readonly onSettle: PoolParts<T>['onSettle'];
+  private readonly onDrained: () => void;
+  private readonly onBatch: PoolParts<T>['onBatch'];
   /** A staged task is urgent: the batch crosses now. */
   private urgentStaged = false;
   /** A lingering batch will cross at the end of this turn. */
@@ -137,23 +161,23 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
   private referenced = false;
   private readonly busy = new BusyMeter();
 
-  constructor(
-    cfg: PoolConfig,
-    /** Kind name to wire id, as the native library reported it. */
-    readonly kinds: ReadonlyMap<string, number>,
-    private readonly onSettle: (t: T, c: Completion, pool: NativePool<T>) => void,
-    /** Called after every drain that settled something. */
-    private readonly onDrained: () => void,
-    /** Every pool's model, this one's included once it is built (peers for seeding estimates). */
-    models: PoolModel[],
-  ) {
+  constructor(cfg: PoolConfig, parts: PoolParts<T>) {
+    this.index = parts.index;
+    this.kinds = parts.kinds;
+    this.breaker = parts.breaker;
+    this.quarantine = parts.quarantine;
+    this.headroom = parts.headroom;
+    this.batcher = parts.batcher;
+    this.onSettle = parts.onSettle;
+    this.onDrained = parts.onDrained;
+    this.onBatch = parts.onBatch;
     this.name = cfg.name;
     this.runtime = cfg.runtime;
     this.transport = cfg.transport;
     this.workers = cfg.workers;
     this.maxInFlight = cfg.maxInFlight;
-    this.model = new PoolModel(cfg.name, cfg.workers, models);
-    models.push(this.model);
+    this.model = new PoolModel(cfg.name, cfg.workers, parts.models);
+    parts.models.push(this.model);
     this.credit = Math.min(cfg.maxInFlight, cfg.workers * INITIAL_CREDIT_PER_WORKER);
     if (cfg.ratePerSec !== undefined) this.pace = new TokenBucket(cfg.ratePerSec, defaultBurst(cfg.ratePerSec), performance.now());
     this.ring = new RingTransport<T>(cfg.ringSlots, cfg.arenaBytes, (t, c) => this.settle(t, c), cfg.workerNice);
@@ -208,7 +232,7 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     return this.quarantine.size === 0 ? undefined : this.quarantine.cutOff(kind, performance.now());
   }
 
-  /** A dispatched task's outcome, for the breaker and the kind's quarantine (resilience.ts Outcome). */
+  /** A dispatched task's outcome, for the breaker and the kind's quarantine (resilience/outcomes.ts Outcome). */
   record(kind: string, outcome: Outcome, now: number): void {
     if (outcome === 'lost') {
       this.breaker.abandon();
@@ -308,7 +332,7 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     return this.backend.inject(errorRate, delayFactor, hangRate);
   }
 
-  stats(now: number): PoolStats {
+  stats(now: number): OwnPoolStats {
     return {
       runtime: this.runtime,
       transport: this.transport,
@@ -324,18 +348,9 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
       utilization: this.busy.utilization(now, this.workers),
       breaker: this.breaker.state,
       breakerOpened: this.breaker.opened,
-      health: this.health(now),
-      healthy: this.health(now) === 'healthy',
-      stuck: this.stuck,
-      stalled: this.stalled,
       anomalies: this.ring.anomalies,
       quarantined: this.quarantine.list(),
     };
-  }
-
-  /** Breaker state, stuck workers and native liveness, together (policy/breaker.ts). */
-  health(now: number): PoolHealth {
-    return this.breaker.health(now, this.stuck + (this.stalled ? 1 : 0));
   }
 
   nativeStats(): number[] | Promise<number[]> {

@@ -1,10 +1,10 @@
 /**
  * Quarantine: per task kind on one pool, a Breaker (breaker.ts, failedWord
  * "panicked") fed by that kind's outcomes there, a panic being the only
- * failure (resilience.ts outcomeOf). Pure: the clock comes in as arguments
+ * failure (resilience/outcomes.ts outcomeOf). Pure: the clock comes in as arguments
  * (ms); the wall clock for `since` is injectable.
  *
- * Protocol with the pool (pool.ts):
+ * Protocol with the pool (pool/native-pool.ts):
  * 1. admits(kind, now) where credit is asked: false while the kind's
  *    breaker is open, or half-open with its probes out;
  * 2. dispatched(kind) when a task of the kind is staged (counts probes);

@@ -2,11 +2,11 @@
  * Task validation: turns what a caller passed to submit() into a checked
  * record, or a CrossfairError with a code. Nothing unchecked reaches a pool.
  */
-import { CrossfairError, show } from './errors.js';
-import { builtinKind, type KindSpec } from './kinds.js';
-import { isPlainObject, FORBIDDEN_KEYS } from './options.js';
-import type { Task } from './types.js';
-import { byteLengthOf, isUint8Array } from './transport/views.js';
+import { CrossfairError, show } from '../errors.js';
+import { builtinKind, type KindSpec } from '../kinds.js';
+import { isPlainObject, FORBIDDEN_KEYS } from '../options.js';
+import type { Task } from '../types.js';
+import { byteLengthOf, isUint8Array } from '../transport/views.js';
 
 export interface CheckedTask {
   kind: KindSpec;

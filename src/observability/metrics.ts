@@ -1,16 +1,17 @@
 /**
  * Metrics: the Prometheus exposition (docs/OBSERVABILITY.md lists every
  * series). Values are read when scraped — from one stats() snapshot per
- * scrape and from Telemetry's counters and histograms (telemetry.ts) — so
+ * scrape and from Telemetry's counters and histograms (observability/telemetry.ts) — so
  * the task path only ever increments numbers. Every pool series carries the
  * pool's `runtime`. Series are registered as plain collector objects
  * (name, help, type, get()) in the user's prom-client registry or ours.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { CrossfairError } from './errors.js';
-import type { SchedulerStats } from './types.js';
+import { CrossfairError, show } from '../errors.js';
+import type { SchedulerStats } from '../types.js';
 import type { FastHistogram, Telemetry } from './telemetry.js';
-import type { KindBreaker } from './policy/quarantine.js';
+import type { KindBreaker } from '../resilience/quarantine.js';
 
 type Labels = Record<string, string>;
 interface Row {
@@ -192,4 +193,23 @@ function register(registry: Registry, prefix: string, src: MetricsSource, done: 
   add('pool_kind_quarantines_total', 'Times a task kind was quarantined on the pool for its panics.', 'counter', kinds((k) => k.breaker.opened));
   histogram('pool_batch_size', 'Tasks per boundary call.', () => pools.map((_, i) => [poolLabels(i), t.batchSize[i]!]));
   histogram('pool_crossing_seconds', 'JS time of one boundary call (submit of a batch).', () => pools.map((_, i) => [poolLabels(i), t.crossing[i]!]));
+}
+
+/** A `node:http` handler serving the registry's exposition (GET, HEAD). */
+export function metricsHandler(registry: Registry): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      },
+      (e: unknown) => {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e instanceof Error ? e.message : show(e)}\n`);
+      },
+    );
+  };
 }

@@ -5,7 +5,7 @@
  * - class `ratePerSec` (+ `burst`): submissions per second → E_RATE_LIMITED;
  * - class `tenantRatePerSec`: the same per tenant of the class → E_RATE_LIMITED.
  * (A pool's `ratePerSec` is not an admission limit: it paces dispatch, so
- * tasks wait for it in the queue; see pool.ts.)
+ * tasks wait for it in the queue; see pool/native-pool.ts.)
  *
  * Tenant buckets are created on first use and dropped once full again (a
  * full bucket is the same as a new one), so idle tenants cost no memory
