@@ -37,7 +37,10 @@ async function run(batching, kind, input) {
 export async function batching({ repeats }) {
   const rows = [];
   const ratios = {};
-  for (const [kind, input] of [['echo', ''], ['sha256', 'x'.repeat(64)]]) {
+  for (const [kind, input] of [
+    ['echo', ''],
+    ['sha256', 'x'.repeat(64)],
+  ]) {
     const r = {};
     for (const mode of ['adaptive', 'immediate']) {
       const m = await repeat(repeats, () => run(mode, kind, input));

@@ -101,7 +101,15 @@ export async function boundary({ repeats }) {
         const limit = (await p.limit(total, batch)) / total;
         return { perTaskNs: perTask, nativeLimitNs: limit, wakesPerBatch };
       });
-      rows.push({ path, batch, 'ns/task': r.perTaskNs, 'native limit ns/task': r.nativeLimitNs, 'boundary ns/task': Math.max(0, r.perTaskNs - r.nativeLimitNs), 'wake-ups/batch': r.wakesPerBatch, repeats });
+      rows.push({
+        path,
+        batch,
+        'ns/task': r.perTaskNs,
+        'native limit ns/task': r.nativeLimitNs,
+        'boundary ns/task': Math.max(0, r.perTaskNs - r.nativeLimitNs),
+        'wake-ups/batch': r.wakesPerBatch,
+        repeats,
+      });
     }
     latency.push({ path, 'idle round trip us (median)': await roundTrip(p.open, 200) });
   }

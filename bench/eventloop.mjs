@@ -32,7 +32,14 @@ export async function eventloop({ repeats }) {
     await Promise.all(lanes);
     await s.close();
     const busyShare = ((done - before) * Number(SPIN_US)) / 1e6 / wall / 2;
-    return { p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6, meanMs: h.mean / 1e6, poolsBusy: busyShare, rustUtil: st.pools.rust.utilization, goUtil: st.pools.go.utilization };
+    return {
+      p99Ms: h.percentile(99) / 1e6,
+      maxMs: h.max / 1e6,
+      meanMs: h.mean / 1e6,
+      poolsBusy: busyShare,
+      rustUtil: st.pools.rust.utilization,
+      goUtil: st.pools.go.utilization,
+    };
   });
   const rows = [{ 'p99 delay ms': r.p99Ms, 'max ms': r.maxMs, 'mean ms': r.meanMs, 'pools busy (spin time / wall / 2)': r.poolsBusy, repeats }];
   table(`Event loop while both pools spin (${SPIN_US} us tasks, ${SECONDS} s, median of ${repeats})`, rows);

@@ -33,7 +33,14 @@ async function measure(policy, pin) {
   const st = s.stats();
   await s.close();
   const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-  return { rate: done / SECONDS, rustAge: mean(ages.rust), goAge: mean(ages.go), rustShare: ages.rust.length / Math.max(1, done), util: [st.pools.rust.utilization, st.pools.go.utilization], summary: rec.summary(policy, st) };
+  return {
+    rate: done / SECONDS,
+    rustAge: mean(ages.rust),
+    goAge: mean(ages.go),
+    rustShare: ages.rust.length / Math.max(1, done),
+    util: [st.pools.rust.utilization, st.pools.go.utilization],
+    summary: rec.summary(policy, st),
+  };
 }
 
 export async function heterogeneous() {
@@ -59,7 +66,10 @@ export async function heterogeneous() {
       'go util': r.util[1],
     });
   }
-  table(`Heterogeneous: go slowed 3x (delayFactor), spin ${SPIN_US} us, ${LANES} outstanding; capacity alone: rust ${Math.round(rustAlone.rate)}/s + go ${Math.round(goAlone.rate)}/s`, rows);
+  table(
+    `Heterogeneous: go slowed 3x (delayFactor), spin ${SPIN_US} us, ${LANES} outstanding; capacity alone: rust ${Math.round(rustAlone.rate)}/s + go ${Math.round(goAlone.rate)}/s`,
+    rows,
+  );
   table('Heterogeneous per class and pool', perClass);
   return { capacity: { rust: rustAlone.rate, go: goAlone.rate }, rows, perClass };
 }

@@ -12,7 +12,11 @@ const LANES = { sleep: 400, spin: 100 };
 
 async function run(policy, workerNice) {
   const nice = workerNice === undefined ? {} : { workerNice };
-  const s = await createScheduler({ policy, maxQueue: 1_000_000, pools: { rust: { runtime: 'rust', workers: 1, ...nice }, go: { runtime: 'go', workers: 1, ...nice } } });
+  const s = await createScheduler({
+    policy,
+    maxQueue: 1_000_000,
+    pools: { rust: { runtime: 'rust', workers: 1, ...nice }, go: { runtime: 'go', workers: 1, ...nice } },
+  });
   const done = { sleep: 0, spin: 0 };
   const where = { rust: { sleep: 0, spin: 0 }, go: { sleep: 0, spin: 0 } };
   const t0 = performance.now();
@@ -53,7 +57,10 @@ export async function iomix() {
   const rows = runs.map((r) => r.row);
   const ratio = rows[0]['tasks/s'] / rows[1]['tasks/s'];
   table(`I/O mix: sleep ${SLEEP_US} us (estimate.io) x${LANES.sleep} beside spin ${SPIN_US} us x${LANES.spin}, ${SECONDS} s`, rows);
-  table('I/O mix per class and pool (one class: shares are of execution time, sleeps included)', runs.map((r) => r.summary));
+  table(
+    'I/O mix per class and pool (one class: shares are of execution time, sleeps included)',
+    runs.map((r) => r.summary),
+  );
   console.log(`fair / round-robin throughput: ${ratio.toFixed(2)}x (with workerNice 0: ${(rows[2]['tasks/s'] / rows[1]['tasks/s']).toFixed(2)}x)`);
   return { rows, ratio, ratioNice0: rows[2]['tasks/s'] / rows[1]['tasks/s'], perClass: runs.map((r) => r.summary) };
 }

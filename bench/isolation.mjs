@@ -41,11 +41,19 @@ async function run(policy) {
       carryL += (LIGHT_PER_S * TICK_MS) / 1000;
       carryF += (FLOOD_PER_S * TICK_MS) / 1000;
       for (; carryF >= 1; carryF--) {
-        rec.submit({ kind: 'spin', input: String(SPIN_US), class: 'flood' }).then(() => floodDone++, () => floodRejected++);
+        rec.submit({ kind: 'spin', input: String(SPIN_US), class: 'flood' }).then(
+          () => floodDone++,
+          () => floodRejected++,
+        );
       }
       for (; carryL >= 1; carryL--) {
         const start = performance.now();
-        pending.push(rec.submit({ kind: 'spin', input: String(SPIN_US), class: 'light' }).then(() => light.push(performance.now() - start), () => light.push(Infinity)));
+        pending.push(
+          rec.submit({ kind: 'spin', input: String(SPIN_US), class: 'light' }).then(
+            () => light.push(performance.now() - start),
+            () => light.push(Infinity),
+          ),
+        );
       }
     }, TICK_MS);
   });
@@ -72,6 +80,9 @@ export async function isolation() {
   const runs = [await run('fair'), await run('fifo')];
   const rows = runs.map((r) => r.row);
   table(`Isolation: light class at 5% of capacity (budget 20 ms) beside a flood at 10x capacity, spin ${SPIN_US} us, ${SECONDS} s`, rows);
-  table('Isolation per class and pool (completed tasks; the light class is entitled to what it asks, ~5%)', runs.map((r) => r.summary));
+  table(
+    'Isolation per class and pool (completed tasks; the light class is entitled to what it asks, ~5%)',
+    runs.map((r) => r.summary),
+  );
   return { rows, perClass: runs.map((r) => r.summary) };
 }

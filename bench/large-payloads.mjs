@@ -25,7 +25,8 @@ async function child(path, n, mib, loops) {
   const size = mib * 2 ** 20;
   let peak = process.memoryUsage.rss();
   let done = 0;
-  const report = (aborted) => process.stdout.write(`${JSON.stringify({ peakMiB: Math.round(peak / 2 ** 20), done, aborted, ms: Math.round(performance.now() - t0) })}\n`);
+  const report = (aborted) =>
+    process.stdout.write(`${JSON.stringify({ peakMiB: Math.round(peak / 2 ** 20), done, aborted, ms: Math.round(performance.now() - t0) })}\n`);
   const sample = () => {
     peak = Math.max(peak, process.memoryUsage.rss());
     if (peak > ABORT_MIB * 2 ** 20) {
@@ -53,7 +54,9 @@ async function child(path, n, mib, loops) {
 
 function run(path, c) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [fileURLToPath(import.meta.url), path, String(c.n), String(c.mib), String(c.loops)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [fileURLToPath(import.meta.url), path, String(c.n), String(c.mib), String(c.loops)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     p.stdout.setEncoding('utf8').on('data', (d) => (out += d));
     p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`large-payloads child ${path} exited ${code}`))));
@@ -65,7 +68,14 @@ export async function largePayloads() {
   for (const c of CASES) {
     for (const path of Object.keys(PATHS)) {
       const r = await run(path, c);
-      rows.push({ path, echoes: r.done, MiB: c.mib, loops: c.loops, 'peak RSS MiB': r.peakMiB, 'echoes/s': r.aborted ? 'aborted' : Math.round((1000 * r.done) / r.ms) });
+      rows.push({
+        path,
+        echoes: r.done,
+        MiB: c.mib,
+        loops: c.loops,
+        'peak RSS MiB': r.peakMiB,
+        'echoes/s': r.aborted ? 'aborted' : Math.round((1000 * r.done) / r.ms),
+      });
     }
   }
   table(`Large echoes: peak RSS per path (child process each; abort at ${ABORT_MIB} MiB)`, rows);

@@ -78,8 +78,14 @@ export async function panicIsolation({ repeats }) {
       'B alone': alone.ok,
       'B beside A': beside.ok,
       ratio: beside.ok / alone.ok,
-      'B failed': Object.entries(beside.errors).map(([k, v]) => `${k} ${v}`).join(', ') || '0',
-      'A got': Object.entries(beside.a.errors).map(([k, v]) => `${k} ${v}`).join(', ') + (beside.a.ok ? `, ok ${beside.a.ok}` : ''),
+      'B failed':
+        Object.entries(beside.errors)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || '0',
+      'A got':
+        Object.entries(beside.a.errors)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') + (beside.a.ok ? `, ok ${beside.a.ok}` : ''),
       'loop p99 ms alone': alone.loop.percentile(99) / 1e6,
       'loop p99 ms beside': beside.loop.percentile(99) / 1e6,
       'pool breakers opened': breakersOpened,
@@ -87,6 +93,9 @@ export async function panicIsolation({ repeats }) {
     });
   }
   const ratio = median(rows.map((x) => x.ratio));
-  table(`B's sha256 completions over ${PAIRS} x ${SLICE_MS} ms alone and ${PAIRS} x ${SLICE_MS} ms beside A's ${LANES} panicking lanes, interleaved (median ratio ${ratio.toFixed(3)})`, rows);
+  table(
+    `B's sha256 completions over ${PAIRS} x ${SLICE_MS} ms alone and ${PAIRS} x ${SLICE_MS} ms beside A's ${LANES} panicking lanes, interleaved (median ratio ${ratio.toFixed(3)})`,
+    rows,
+  );
   return { rows, medianRatio: ratio };
 }

@@ -42,7 +42,10 @@ export async function prometheus() {
     const r = await scrapeTarget(target, ['go', 'rust'], { deadlineMs: 30_000 });
     const totalMs = performance.now() - t0;
     console.log(`\nPrometheus ${r.version} at ${r.prometheusUrl} scraping the demo at ${target}, query: ${r.query}`);
-    table('Prometheus: utilization per runtime, as the server answered', Object.entries(r.utilization).map(([runtime, utilization]) => ({ runtime, utilization })));
+    table(
+      'Prometheus: utilization per runtime, as the server answered',
+      Object.entries(r.utilization).map(([runtime, utilization]) => ({ runtime, utilization })),
+    );
     table('Prometheus: timing', [{ 'ready ms': r.readyMs, 'answered ms': r.answeredMs, 'total ms': totalMs }]);
     return { ...r, target, totalMs };
   } finally {

@@ -92,7 +92,11 @@ async function hangScenario() {
     'tasks/s with hangs': during.all,
     'of which rust': during.rust,
     timeouts: f.c.errors.E_TIMEOUT ?? 0,
-    'other errors': Object.entries(f.c.errors).filter(([k]) => k !== 'E_TIMEOUT').map(([k, v]) => `${k}:${v}`).join(' ') || '-',
+    'other errors':
+      Object.entries(f.c.errors)
+        .filter(([k]) => k !== 'E_TIMEOUT')
+        .map(([k, v]) => `${k}:${v}`)
+        .join(' ') || '-',
     'go health': health.map((h) => `${h.to}@${Math.round(h.at - t0)}ms`).join(' '),
     'go breaker opened': st.pools.go.breakerOpened,
     lost: f.c.submitted - f.c.ok - Object.values(f.c.errors).reduce((a, b) => a + b, 0),

@@ -19,7 +19,22 @@ import { soak } from './soak.mjs';
 import { prometheus } from './prometheus.mjs';
 import { machine, save } from './lib.mjs';
 
-const scenarios = { boundary, throughput, eventloop, fairness, isolation, heterogeneous, iomix, batching, resilience, 'panic-isolation': panicIsolation, panics, 'large-payloads': largePayloads, soak, prometheus };
+const scenarios = {
+  boundary,
+  throughput,
+  eventloop,
+  fairness,
+  isolation,
+  heterogeneous,
+  iomix,
+  batching,
+  resilience,
+  'panic-isolation': panicIsolation,
+  panics,
+  'large-payloads': largePayloads,
+  soak,
+  prometheus,
+};
 /** Not in the default run: soak takes `--seconds` (default 600); prometheus needs /usr/bin/prometheus. */
 const OPT_IN = new Set(['soak', 'prometheus']);
 const args = process.argv.slice(2);
@@ -36,6 +51,7 @@ for (const c of chosen) if (!scenarios[c]) throw new Error(`unknown scenario ${c
 
 const run = { date: new Date().toISOString(), machine: machine(), repeats, results: {} };
 console.log(`crossfair bench on ${run.machine.cores} cores, ${run.machine.cpu}, node ${run.machine.node}, load ${run.machine.loadavg.join(' ')}`);
-for (const name of chosen.length ? chosen : Object.keys(scenarios).filter((n) => !OPT_IN.has(n))) run.results[name] = await scenarios[name]({ repeats, seconds });
+for (const name of chosen.length ? chosen : Object.keys(scenarios).filter((n) => !OPT_IN.has(n)))
+  run.results[name] = await scenarios[name]({ repeats, seconds });
 const file = save('latest', run);
 console.log(`\n${JSON.stringify(run)}\n\nwritten to ${file}`);

@@ -32,7 +32,7 @@ export async function soak({ seconds = 600 } = {}) {
   let settled = 0;
   let stop = false;
   let seed = 1;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const lane = async () => {
     while (!stop) {
       const t = TASKS[Math.floor(rand() * TASKS.length)];
@@ -69,7 +69,10 @@ export async function soak({ seconds = 600 } = {}) {
   const end = samples[samples.length - 1];
   const maxRss = Math.max(...samples.map((x) => x.rss));
   const every = Math.max(1, Math.floor(samples.length / 10));
-  table(`Soak: ${seconds} s, ${LANES} lanes of mixed tasks, faults switching every ${FAULT_EVERY_MS / 1000} s — RSS (MiB, after GC) over time`, samples.filter((_, i) => i % every === 0 || i === samples.length - 1).map((x) => ({ 's': x.s, 'rss MiB': x.rss, settled: x.done })));
+  table(
+    `Soak: ${seconds} s, ${LANES} lanes of mixed tasks, faults switching every ${FAULT_EVERY_MS / 1000} s — RSS (MiB, after GC) over time`,
+    samples.filter((_, i) => i % every === 0 || i === samples.length - 1).map((x) => ({ s: x.s, 'rss MiB': x.rss, settled: x.done })),
+  );
   const summary = {
     seconds,
     submitted,
@@ -82,7 +85,9 @@ export async function soak({ seconds = 600 } = {}) {
     'rss growth %': base && end ? (100 * (end.rss - base.rss)) / base.rss : NaN,
     'breaker transitions': transitions,
     retries: t.retries,
-    outcomes: Object.entries(outcomes).map(([k, v]) => `${k}:${v}`).join(' '),
+    outcomes: Object.entries(outcomes)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(' '),
   };
   table('Soak summary', [summary]);
   return { summary, samples };

@@ -49,7 +49,12 @@ export async function throughput({ repeats }) {
   const rows = [
     { what: 'crossfair submit() echo', 'tasks/s': Math.round(submit.v), 'x piscina default': submit.v / pDefault, 'x piscina tuned': submit.v / pTuned },
     { what: 'crossfair submitMany() echo', 'tasks/s': Math.round(many.v), 'x piscina default': many.v / pDefault, 'x piscina tuned': many.v / pTuned },
-    { what: "crossfair submit() echo, policy 'fair'", 'tasks/s': Math.round(fair.submit.v), 'x piscina default': fair.submit.v / pDefault, 'x piscina tuned': fair.submit.v / pTuned },
+    {
+      what: "crossfair submit() echo, policy 'fair'",
+      'tasks/s': Math.round(fair.submit.v),
+      'x piscina default': fair.submit.v / pDefault,
+      'x piscina tuned': fair.submit.v / pTuned,
+    },
     { what: 'piscina no-op (defaults)', 'tasks/s': Math.round(pDefault), 'x piscina default': 1, 'x piscina tuned': pDefault / pTuned },
     { what: 'piscina no-op (16 per worker)', 'tasks/s': Math.round(pTuned), 'x piscina default': pTuned / pDefault, 'x piscina tuned': 1 },
   ];
@@ -93,4 +98,7 @@ async function alternated(title, a, b, repeats) {
   return { a: v.a, b: v.b, ratio: v.a / v.b };
 }
 
-const label = (opts) => Object.entries(opts).map(([k, v]) => `${k}: ${v}`).join(', ');
+const label = (opts) =>
+  Object.entries(opts)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');

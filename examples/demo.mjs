@@ -57,7 +57,16 @@ const table = [...rows.values()]
   .sort((a, b) => a.pool.localeCompare(b.pool) || a.kind.localeCompare(b.kind))
   .map((r) => {
     const lat = r.lat.sort((a, b) => a - b);
-    return { pool: r.pool, runtime: r.runtime, kind: r.kind, tasks: lat.length, failed: r.failed, 'tasks/s': Math.round(lat.length / wall), 'p50 ms': q(lat, 0.5).toFixed(2), 'p99 ms': q(lat, 0.99).toFixed(2) };
+    return {
+      pool: r.pool,
+      runtime: r.runtime,
+      kind: r.kind,
+      tasks: lat.length,
+      failed: r.failed,
+      'tasks/s': Math.round(lat.length / wall),
+      'p50 ms': q(lat, 0.5).toFixed(2),
+      'p99 ms': q(lat, 0.99).toFixed(2),
+    };
   });
 
 const st = s.stats();
@@ -74,5 +83,7 @@ for (const r of table) console.log(line(cols.map((c) => r[c])));
 console.log('');
 for (const [name, p] of Object.entries(st.pools)) console.log(`pool ${name} (${p.runtime}, ${p.transport}): ${p.completed} completed, ${p.failed} failed`);
 const t = st.totals;
-console.log(`totals: ${t.submitted} submitted = ${t.completed} completed + ${t.failed} failed + ${t.cancelled} cancelled + ${t.queued} queued + ${t.inFlight} in flight`);
+console.log(
+  `totals: ${t.submitted} submitted = ${t.completed} completed + ${t.failed} failed + ${t.cancelled} cancelled + ${t.queued} queued + ${t.inFlight} in flight`,
+);
 console.log(`event-loop delay p99: ${(delay.percentile(99) / 1e6).toFixed(2)} ms\n`);

@@ -67,5 +67,7 @@ export async function serve({ port }) {
   await dashboard.close();
   await s.close();
   const t = s.stats().totals;
-  console.log(`totals: ${t.submitted} submitted = ${t.completed} completed + ${t.failed} failed + ${t.cancelled} cancelled + ${t.queued} queued + ${t.inFlight} in flight; ${failed} submit() calls failed`);
+  console.log(
+    `totals: ${t.submitted} submitted = ${t.completed} completed + ${t.failed} failed + ${t.cancelled} cancelled + ${t.queued} queued + ${t.inFlight} in flight; ${failed} submit() calls failed`,
+  );
 }

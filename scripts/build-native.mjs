@@ -52,7 +52,9 @@ if (want('rust')) {
   copyFileSync(join(root, 'native', 'rust', 'target', 'release', 'libcrossfair_rust.so'), join(out, 'crossfair_rust.node'));
 }
 if (want('go')) {
-  step('Go pool library', 'go', ['build', '-trimpath', '-buildmode=c-shared', '-o', join(out, 'libcrossfair_go.so'), './cmd/libcrossfair'], { cwd: join(root, 'native', 'go') });
+  step('Go pool library', 'go', ['build', '-trimpath', '-buildmode=c-shared', '-o', join(out, 'libcrossfair_go.so'), './cmd/libcrossfair'], {
+    cwd: join(root, 'native', 'go'),
+  });
 }
 if (want('shim')) {
   const gyp = createRequire(join(root, 'package.json')).resolve('node-gyp/bin/node-gyp.js');

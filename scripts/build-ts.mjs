@@ -9,9 +9,16 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-const run = (project) => { try { execFileSync(process.execPath, [tsc, "-p", join(root, project)], { stdio: "inherit", cwd: root }); } catch { process.exit(1); } };
+const run = (project) => {
+  try {
+    execFileSync(process.execPath, [tsc, '-p', join(root, project)], { stdio: 'inherit', cwd: root });
+  } catch {
+    process.exit(1);
+  }
+};
 
-const esmHere = "import { dirname } from 'node:path';\nimport { fileURLToPath } from 'node:url';\nexport const moduleDir = dirname(fileURLToPath(import.meta.url));\n";
+const esmHere =
+  "import { dirname } from 'node:path';\nimport { fileURLToPath } from 'node:url';\nexport const moduleDir = dirname(fileURLToPath(import.meta.url));\n";
 const cjsHere = "'use strict';\nObject.defineProperty(exports, '__esModule', { value: true });\nexports.moduleDir = __dirname;\n";
 
 const targets = process.argv.includes('--tests') ? ['test'] : ['esm', 'cjs', 'test'];

@@ -25,8 +25,12 @@ function run(name, cmd, args, cwd, parse) {
 }
 
 const cargo = (out) => {
-  let passed = 0, failed = 0;
-  for (const m of out.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) { passed += +m[1]; failed += +m[2]; }
+  let passed = 0,
+    failed = 0;
+  for (const m of out.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
+    passed += +m[1];
+    failed += +m[2];
+  }
   return { passed, failed };
 };
 const gotest = (out) => ({ passed: (out.match(/^\s*--- PASS/gm) ?? []).length, failed: (out.match(/^\s*--- FAIL/gm) ?? []).length });
@@ -37,9 +41,18 @@ run('lint', process.execPath, [join(root, 'scripts', 'lint.mjs')], root);
 run('cargo test', 'cargo', ['test', '--release', '--locked'], join(root, 'native', 'rust'), cargo);
 run('go test', 'go', ['test', '-count=1', '-v', './...'], join(root, 'native', 'go'), gotest);
 run('go fuzz', 'go', ['test', '-run=^$', '-fuzz=^FuzzDescriptor$', `-fuzztime=${FUZZ_SECONDS}s`, './pool/'], join(root, 'native', 'go'));
-const files = readdirSync(join(root, 'dist-test', 'test')).filter((f) => f.endsWith('.test.js')).sort().map((f) => join('dist-test', 'test', f));
+const files = readdirSync(join(root, 'dist-test', 'test'))
+  .filter((f) => f.endsWith('.test.js'))
+  .sort()
+  .map((f) => join('dist-test', 'test', f));
 run('shim tests', process.execPath, ['--test', '--test-reporter=spec', join('native', 'shim', 'test', 'shim.test.mjs')], root, nodetest);
-run('shim SAB pointer test', process.execPath, ['--expose-gc', '--test', '--test-reporter=spec', join('native', 'shim', 'test', 'sab_pointer.test.mjs')], root, nodetest);
+run(
+  'shim SAB pointer test',
+  process.execPath,
+  ['--expose-gc', '--test', '--test-reporter=spec', join('native', 'shim', 'test', 'sab_pointer.test.mjs')],
+  root,
+  nodetest,
+);
 run('node --test', process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], root, nodetest);
 
 const passed = results.reduce((a, r) => a + r.passed, 0);

@@ -89,7 +89,8 @@ function copyFields(what: string, src: Record<string, unknown>, dst: Record<stri
   for (const k of Object.keys(FIELDS) as Field[]) {
     const v = src[k];
     if (v === undefined) continue;
-    if (typeof v !== FIELDS[k] || (typeof v === 'number' && !Number.isFinite(v))) bad(`${what}.${k} must be a ${FIELDS[k] === 'number' ? 'finite number' : FIELDS[k]}, got ${show(v)}`);
+    if (typeof v !== FIELDS[k] || (typeof v === 'number' && !Number.isFinite(v)))
+      bad(`${what}.${k} must be a ${FIELDS[k] === 'number' ? 'finite number' : FIELDS[k]}, got ${show(v)}`);
     dst[k] = v;
   }
   const e = src.estimate;
@@ -100,7 +101,8 @@ function copyFields(what: string, src: Record<string, unknown>, dst: Record<stri
   for (const [k, type] of Object.entries(ESTIMATE_FIELDS)) {
     const v = e[k];
     if (v === undefined) continue;
-    if (typeof v !== type || (typeof v === 'number' && !Number.isFinite(v))) bad(`${what}.estimate.${k} must be a ${type === 'number' ? 'finite number' : type}, got ${show(v)}`);
+    if (typeof v !== type || (typeof v === 'number' && !Number.isFinite(v)))
+      bad(`${what}.estimate.${k} must be a ${type === 'number' ? 'finite number' : type}, got ${show(v)}`);
     out[k] = v;
   }
   dst.estimate = out;
@@ -138,8 +140,10 @@ export function decodeTask(envelope: unknown): Task {
     if (!isPlainObject(envelope)) bad('a task envelope must be a plain object');
     const v = envelope.v;
     if (v === undefined) return fromV0(envelope);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < OLDEST_ENVELOPE_VERSION) bad(`task envelope version must be an integer >= ${OLDEST_ENVELOPE_VERSION}, got ${show(v)}`);
-    if (v > ENVELOPE_VERSION) bad(`task envelope version ${v} is newer than this crossfair reads (${OLDEST_ENVELOPE_VERSION}..${ENVELOPE_VERSION}): upgrade crossfair on this side`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < OLDEST_ENVELOPE_VERSION)
+      bad(`task envelope version must be an integer >= ${OLDEST_ENVELOPE_VERSION}, got ${show(v)}`);
+    if (v > ENVELOPE_VERSION)
+      bad(`task envelope version ${v} is newer than this crossfair reads (${OLDEST_ENVELOPE_VERSION}..${ENVELOPE_VERSION}): upgrade crossfair on this side`);
     if (v === 0) bad('task envelope version 0 has no v field (it is the unversioned shape)');
     return fromV1(envelope);
   });
@@ -166,7 +170,8 @@ function fromV0(e: Record<string, unknown>): Task {
   checkKeys('task', e, TASK_KEYS);
   if (typeof e.kind !== 'string') bad('task.kind must be a string');
   // JSON.stringify(abortSignal) is "{}": the only signal a stored task can hold.
-  if (e.signal !== undefined && !(isPlainObject(e.signal) && Object.keys(e.signal).length === 0)) bad('task.signal in an unversioned task must be {} (what JSON made of an AbortSignal)');
+  if (e.signal !== undefined && !(isPlainObject(e.signal) && Object.keys(e.signal).length === 0))
+    bad('task.signal in an unversioned task must be {} (what JSON made of an AbortSignal)');
   const task: Record<string, unknown> = { kind: e.kind, input: v0Input(e.input) };
   copyFields('task', e, task);
   return task as unknown as Task;

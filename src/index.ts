@@ -18,7 +18,10 @@ export async function createScheduler(options?: SchedulerOptions): Promise<Sched
   const cfg = guard('E_BAD_OPTIONS', () => resolveOptions(options));
   const registry = guard('E_BAD_OPTIONS', () => {
     const r = options?.registry;
-    if (r !== undefined && (typeof r !== 'object' || r === null || typeof (r as Registry).registerMetric !== 'function' || typeof (r as Registry).metrics !== 'function')) {
+    if (
+      r !== undefined &&
+      (typeof r !== 'object' || r === null || typeof (r as Registry).registerMetric !== 'function' || typeof (r as Registry).metrics !== 'function')
+    ) {
       throw new CrossfairError('E_BAD_OPTIONS', 'registry: must be a prom-client Registry');
     }
     return r;

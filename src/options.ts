@@ -135,7 +135,20 @@ function pool(name: string, raw: unknown): PoolConfig {
   const path = `pools.${name}`;
   if (!isPlainObject(raw)) bad(path, 'must be a plain object');
   const o = raw as Partial<PoolOptions> & Record<string, unknown>;
-  checkKeys(path, o, ['runtime', 'workers', 'maxInFlight', 'transport', 'library', 'ringSlots', 'arenaBytes', 'ratePerSec', 'minShare', 'maxShare', 'required', 'workerNice']);
+  checkKeys(path, o, [
+    'runtime',
+    'workers',
+    'maxInFlight',
+    'transport',
+    'library',
+    'ringSlots',
+    'arenaBytes',
+    'ratePerSec',
+    'minShare',
+    'maxShare',
+    'required',
+    'workerNice',
+  ]);
   if (o.runtime !== 'rust' && o.runtime !== 'go') bad(`${path}.runtime`, `must be 'rust' or 'go', got ${show(o.runtime)}`);
   const runtime = o.runtime;
   const transport = o.transport ?? (runtime === 'rust' ? 'napi' : 'shim');
@@ -159,7 +172,19 @@ function pool(name: string, raw: unknown): PoolConfig {
   if (minShare > maxShare) bad(`${path}.minShare`, `must be at most maxShare (${maxShare}), got ${minShare}`);
   if (o.required !== undefined && typeof o.required !== 'boolean') bad(`${path}.required`, 'must be a boolean');
   const workerNice = o.workerNice === undefined ? DEFAULT_WORKER_NICE : int(`${path}.workerNice`, o.workerNice, 0, MAX_WORKER_NICE);
-  const cfg: PoolConfig = { name, runtime, transport, workers, maxInFlight, ringSlots, arenaBytes, minShare, maxShare, required: o.required ?? false, workerNice };
+  const cfg: PoolConfig = {
+    name,
+    runtime,
+    transport,
+    workers,
+    maxInFlight,
+    ringSlots,
+    arenaBytes,
+    minShare,
+    maxShare,
+    required: o.required ?? false,
+    workerNice,
+  };
   if (o.library !== undefined) cfg.library = o.library;
   if (ratePerSec !== undefined) cfg.ratePerSec = ratePerSec;
   return cfg;
@@ -187,7 +212,26 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
   if (raw === undefined) raw = {};
   if (!isPlainObject(raw)) bad('options', 'must be a plain object');
   const o = raw as SchedulerOptions & Record<string, unknown>;
-  checkKeys('options', o, ['pools', 'classes', 'policy', 'maxQueue', 'drainHighWater', 'drainLowWater', 'maxPayloadBytes', 'registry', 'metricsPrefix', 'goMemoryLimit', 'headroom', 'batching', 'breaker', 'quarantine', 'retry', 'stuckGraceMs', 'rollout', 'metrics']);
+  checkKeys('options', o, [
+    'pools',
+    'classes',
+    'policy',
+    'maxQueue',
+    'drainHighWater',
+    'drainLowWater',
+    'maxPayloadBytes',
+    'registry',
+    'metricsPrefix',
+    'goMemoryLimit',
+    'headroom',
+    'batching',
+    'breaker',
+    'quarantine',
+    'retry',
+    'stuckGraceMs',
+    'rollout',
+    'metrics',
+  ]);
   const pools = names('pools', o.pools ?? { rust: { runtime: 'rust' }, go: { runtime: 'go' } }).map(([n, v]) => pool(n, v));
   const classes = names('classes', o.classes ?? { default: { weight: 1 } }).map(([n, v]) => klass(n, v));
   const policy = o.policy ?? 'fair';
@@ -202,7 +246,8 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
   const prefix = o.metricsPrefix ?? 'crossfair_';
   if (typeof prefix !== 'string' || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(prefix)) bad('metricsPrefix', 'must be a valid Prometheus name prefix');
   const goMemoryLimit = o.goMemoryLimit ?? '1GiB';
-  if (typeof goMemoryLimit !== 'string' || !/^[0-9]+(B|KiB|MiB|GiB|TiB)?$/.test(goMemoryLimit)) bad('goMemoryLimit', 'must look like GOMEMLIMIT, e.g. "512MiB"');
+  if (typeof goMemoryLimit !== 'string' || !/^[0-9]+(B|KiB|MiB|GiB|TiB)?$/.test(goMemoryLimit))
+    bad('goMemoryLimit', 'must look like GOMEMLIMIT, e.g. "512MiB"');
   const maxQueue = o.maxQueue === undefined ? DEFAULT_MAX_QUEUE : int('maxQueue', o.maxQueue, 1, 1e8);
   const drainHighWater = o.drainHighWater === undefined ? Math.max(1, Math.floor(maxQueue / 2)) : int('drainHighWater', o.drainHighWater, 1, maxQueue);
   const drainLowWater = o.drainLowWater === undefined ? Math.floor(drainHighWater / 2) : int('drainLowWater', o.drainLowWater, 0, drainHighWater - 1);
@@ -222,7 +267,10 @@ export function resolveOptions(raw: unknown = {}): SchedulerConfig {
     quarantine: o.quarantine === false ? null : breakerOption('quarantine', o.quarantine),
     retry: retryOption(o.retry),
     stuckGraceMs: o.stuckGraceMs === undefined ? DEFAULT_STUCK_GRACE_MS : num('stuckGraceMs', o.stuckGraceMs, 1, 3.6e6),
-    rollout: rolloutOption(o.rollout, classes.map((c) => c.name)),
+    rollout: rolloutOption(
+      o.rollout,
+      classes.map((c) => c.name),
+    ),
     metrics: metricsOption(o.metrics),
   };
 }
@@ -288,7 +336,8 @@ function metricsOption(v: unknown): SchedulerConfig['metrics'] {
   checkKeys('metrics', v, ['tenantLabel', 'maxTenants']);
   if (v.tenantLabel !== undefined && typeof v.tenantLabel !== 'boolean') bad('metrics.tenantLabel', 'must be a boolean');
   if (v.maxTenants !== undefined && v.tenantLabel !== true) bad('metrics.maxTenants', 'needs tenantLabel: true');
-  const maxTenants = v.tenantLabel === true ? (v.maxTenants === undefined ? DEFAULT_MAX_TENANTS : int('metrics.maxTenants', v.maxTenants, 1, 10_000)) : undefined;
+  const maxTenants =
+    v.tenantLabel === true ? (v.maxTenants === undefined ? DEFAULT_MAX_TENANTS : int('metrics.maxTenants', v.maxTenants, 1, 10_000)) : undefined;
   return { enabled: true, maxTenants };
 }
 

@@ -46,7 +46,10 @@ test('every CF_ERR_* of crossfair.h has exactly one entry, with its value and on
   const header = readFileSync(join(root, 'native', 'go', 'include', 'crossfair.h'), 'utf8');
   const defined = [...header.matchAll(/^#define (CF_ERR_[A-Z_]+) (-\d+)/gm)].map((m) => ({ name: m[1]!, value: Number(m[2]) }));
   assert.ok(defined.length >= 5, 'the header defines the error codes');
-  assert.deepEqual(CF_ERRORS.map((e) => ({ name: e.name, value: e.value })), defined);
+  assert.deepEqual(
+    CF_ERRORS.map((e) => ({ name: e.name, value: e.value })),
+    defined,
+  );
   for (const e of CF_ERRORS) assert.ok((ERROR_CODES as readonly string[]).includes(e.code), `${e.name} → ${e.code}`);
   assert.equal(new Set(CF_ERRORS.map((e) => e.value)).size, CF_ERRORS.length);
 });

@@ -12,7 +12,15 @@ import { assertAccounting, BOTH, withScheduler } from './helpers.js';
 import type { PolicyName, Scheduler, Task } from '../src/types.js';
 
 type Op =
-  | { op: 'submit'; kind: 'echo' | 'spin' | 'sleep' | 'fail'; us: number; timeoutMs: number; idempotent: boolean; abortAfterMs?: number | undefined; cls: 'a' | 'b' }
+  | {
+      op: 'submit';
+      kind: 'echo' | 'spin' | 'sleep' | 'fail';
+      us: number;
+      timeoutMs: number;
+      idempotent: boolean;
+      abortAfterMs?: number | undefined;
+      cls: 'a' | 'b';
+    }
   | { op: 'policy'; policy: PolicyName }
   | { op: 'fault'; pool: 'rust' | 'go'; errorRate: number; hangRate: number; delayFactor: number; clear: boolean }
   | { op: 'yield' };
@@ -56,16 +64,25 @@ async function play(s: Scheduler, ops: Op[]): Promise<void> {
     else {
       const ac = o.abortAfterMs === undefined ? undefined : new AbortController();
       if (ac) setTimeout(() => ac.abort(), o.abortAfterMs);
-      const task: Task = { kind: o.kind, input: o.kind === 'echo' || o.kind === 'fail' ? 'x' : String(o.us), class: o.cls, idempotent: o.idempotent, timeoutMs: o.timeoutMs };
+      const task: Task = {
+        kind: o.kind,
+        input: o.kind === 'echo' || o.kind === 'fail' ? 'x' : String(o.us),
+        class: o.cls,
+        idempotent: o.idempotent,
+        timeoutMs: o.timeoutMs,
+      };
       if (ac) task.signal = ac.signal;
       let n = 0;
       outcomes.push(
-        s.submit(task).then(
-          () => 'ok',
-          (e: { code: string }) => e.code,
-        ).finally(() => {
-          if (++n > 1) doubleSettle = true;
-        }),
+        s
+          .submit(task)
+          .then(
+            () => 'ok',
+            (e: { code: string }) => e.code,
+          )
+          .finally(() => {
+            if (++n > 1) doubleSettle = true;
+          }),
       );
     }
     assertAccounting(s);
@@ -80,13 +97,20 @@ async function play(s: Scheduler, ops: Op[]): Promise<void> {
   assert.equal(t.completed, count('ok'));
   assert.equal(t.cancelled, count('E_TIMEOUT', 'E_ABORTED'));
   assert.equal(t.failed, count('E_TASK_FAILED', 'E_POOL_UNAVAILABLE'));
-  assert.equal(seen.length, count('ok', 'E_TIMEOUT', 'E_ABORTED', 'E_TASK_FAILED', 'E_POOL_UNAVAILABLE'), `unexpected outcomes ${[...new Set(seen)].join(',')}`);
+  assert.equal(
+    seen.length,
+    count('ok', 'E_TIMEOUT', 'E_ABORTED', 'E_TASK_FAILED', 'E_POOL_UNAVAILABLE'),
+    `unexpected outcomes ${[...new Set(seen)].join(',')}`,
+  );
 }
 
 test('property: accounting holds under random submits, aborts, timeouts, failures, injected faults (errors, hangs, delays; breakers opening) and policy switches', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(opArb, { minLength: 10, maxLength: 100, size: 'medium' }), async (ops) => {
-      await withScheduler({ ...BOTH, classes: { a: { weight: 1 }, b: { weight: 3, latencyBudgetMs: 5 } }, breaker: { minCalls: 5, openMs: 5 }, retry: { baseMs: 1 } }, (s) => play(s, ops));
+      await withScheduler(
+        { ...BOTH, classes: { a: { weight: 1 }, b: { weight: 3, latencyBudgetMs: 5 } }, breaker: { minCalls: 5, openMs: 5 }, retry: { baseMs: 1 } },
+        (s) => play(s, ops),
+      );
     }),
     { numRuns: 40 },
   );

@@ -107,21 +107,27 @@ test('health: degraded with a stuck worker, or failures at 10% of a trusted wind
 
 test('property: the breaker opens exactly when the window holds >= minCalls outcomes with failures >= errorRate, or consecutiveFailures fail in a row', () => {
   fc.assert(
-    fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 30 }), fc.double({ min: 0.05, max: 1, noNaN: true }), (outcomes, minCalls, consecutiveFailures, errorRate) => {
-      const b = new Breaker(cfg({ minCalls, consecutiveFailures, errorRate }));
-      let calls = 0;
-      let fails = 0;
-      let streak = 0;
-      for (const ok of outcomes) {
-        b.record(ok, 10); // one instant: nothing ages out
-        calls++;
-        if (!ok) fails++;
-        streak = ok ? 0 : streak + 1;
-        const should = streak >= consecutiveFailures || (calls >= minCalls && fails / calls >= errorRate);
-        assert.equal(b.state === 'open', should, `calls ${calls} fails ${fails}`);
-        if (should) return;
-      }
-    }),
+    fc.property(
+      fc.array(fc.boolean(), { minLength: 1, maxLength: 200 }),
+      fc.integer({ min: 1, max: 30 }),
+      fc.integer({ min: 1, max: 30 }),
+      fc.double({ min: 0.05, max: 1, noNaN: true }),
+      (outcomes, minCalls, consecutiveFailures, errorRate) => {
+        const b = new Breaker(cfg({ minCalls, consecutiveFailures, errorRate }));
+        let calls = 0;
+        let fails = 0;
+        let streak = 0;
+        for (const ok of outcomes) {
+          b.record(ok, 10); // one instant: nothing ages out
+          calls++;
+          if (!ok) fails++;
+          streak = ok ? 0 : streak + 1;
+          const should = streak >= consecutiveFailures || (calls >= minCalls && fails / calls >= errorRate);
+          assert.equal(b.state === 'open', should, `calls ${calls} fails ${fails}`);
+          if (should) return;
+        }
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -146,7 +152,11 @@ test('a probe whose task was cancelled is given back, so the half-open breaker c
 test('quarantine: a kind that panics in a row is cut off the pool, other kinds are not, and probes bring it back', () => {
   const moves: string[] = [];
   let wall = 1_000_000;
-  const q = new Quarantine(cfg({ openMs: 100, probes: 2 }), (kind, from, to, why) => moves.push(`${kind} ${from}->${to}: ${why}`), () => wall);
+  const q = new Quarantine(
+    cfg({ openMs: 100, probes: 2 }),
+    (kind, from, to, why) => moves.push(`${kind} ${from}->${to}: ${why}`),
+    () => wall,
+  );
   for (let i = 0; i < 100; i++) q.record('sha256', false, 0);
   assert.equal(q.size, 0, 'a kind that never panicked has no breaker');
   for (let i = 0; i < 4; i++) q.record('panic', true, 0);
@@ -194,14 +204,21 @@ test('backoff: full jitter under min(maxMs, baseMs * 2^(n-2))', () => {
   assert.equal(backoffMs(2, c, () => 0.999999) < 10, true);
   assert.ok(Math.abs(backoffMs(3, c, () => 1) - 20) < 1e-9);
   assert.ok(Math.abs(backoffMs(5, c, () => 1) - 35) < 1e-9, 'capped');
-  assert.equal(backoffMs(4, c, () => 0), 0);
+  assert.equal(
+    backoffMs(4, c, () => 0),
+    0,
+  );
 });
 
 test('stuck watch: a cancelled task not back after the grace marks its worker stuck until it returns', () => {
   let now = 0;
   const changes: number[] = [];
   const pool = { name: 'p' };
-  const w = new StuckWatch<typeof pool, { pool: typeof pool }>(100, (p) => changes.push(w.stuckOn(p)), () => now);
+  const w = new StuckWatch<typeof pool, { pool: typeof pool }>(
+    100,
+    (p) => changes.push(w.stuckOn(p)),
+    () => now,
+  );
   const a = { pool };
   const b = { pool };
   w.cancelled(a, 0);

@@ -19,7 +19,6 @@ const view = (model: PoolModel, credit: (kind: string, urgent: boolean) => boole
 const task = (kind: string, extra: Partial<PredictTask> = {}): PredictTask => ({ kind, inLen: 3, pin: -1, ...extra });
 const noRng = (): number => assert.fail('rng must not be used with <= 2 candidates');
 
-
 test('spill: an I/O task whose cheap-waiting pool would break its budget goes where it keeps it', () => {
   const [overlapping, threads] = ioPools();
   assert.ok(overlapping.waitsCheaply('sleep') && !threads.waitsCheaply('sleep'));

@@ -71,7 +71,10 @@ test('a completion racing a timeout settles the task exactly once', async () => 
     });
     const outcomes = await Promise.all(tasks);
     assert.equal(settledTwice, false);
-    assert.ok(outcomes.every((o) => o === 'ok' || o === 'E_TIMEOUT'), outcomes.join(','));
+    assert.ok(
+      outcomes.every((o) => o === 'ok' || o === 'E_TIMEOUT'),
+      outcomes.join(','),
+    );
     const t = s.stats().totals;
     assert.equal(t.completed + t.cancelled, 400);
     assert.equal(t.completed, outcomes.filter((o) => o === 'ok').length);

@@ -63,7 +63,10 @@ test('the page, its script and uPlot come from the package, same-origin only', a
 
 test('/stats.json is stats() with a timestamp, for both runtimes', async () => {
   await withScheduler({ ...BOTH, classes: { interactive: { weight: 4, latencyBudgetMs: 20 }, batch: { weight: 1 } } }, async (s) => {
-    await s.submitMany([{ kind: 'echo', input: 'a', pool: 'rust', class: 'batch' }, { kind: 'echo', input: 'b', pool: 'go', class: 'interactive' }]);
+    await s.submitMany([
+      { kind: 'echo', input: 'a', pool: 'rust', class: 'batch' },
+      { kind: 'echo', input: 'b', pool: 'go', class: 'interactive' },
+    ]);
     const d = await s.serveDashboard({ port: 0 });
     try {
       const before = Date.now();

@@ -8,26 +8,54 @@ import fc from 'fast-check';
 import { FairQueue } from '../src/queue/fair-queue.js';
 import { rng, simulate, type SimPool, type SimTask } from './sim.js';
 
-const task = (className: string, costUs: number, estimateUs = costUs): SimTask => ({ className, tenant: undefined, enqueuedAt: 0, queued: true, costUs, estimateUs });
+const task = (className: string, costUs: number, estimateUs = costUs): SimTask => ({
+  className,
+  tenant: undefined,
+  enqueuedAt: 0,
+  queued: true,
+  costUs,
+  estimateUs,
+});
 const POOLS: SimPool[] = [
   { speed: 1, workers: 1, maxInFlight: 2 },
   { speed: 1, workers: 1, maxInFlight: 2 },
 ];
 
 test('at equal virtual time the class with a budget goes first, whatever the arrival order', () => {
-  const q = new FairQueue<SimTask>([{ name: 'bulk', weight: 1 }, { name: 'ui', weight: 1, latencyBudgetMs: 20 }], () => 0, 2);
+  const q = new FairQueue<SimTask>(
+    [
+      { name: 'bulk', weight: 1 },
+      { name: 'ui', weight: 1, latencyBudgetMs: 20 },
+    ],
+    () => 0,
+    2,
+  );
   q.push(task('bulk', 100));
   q.push(task('ui', 100));
   assert.equal(q.peek()!.className, 'ui');
   // Without budgets, arrival order breaks the tie (plain SFQ).
-  const sfq = new FairQueue<SimTask>([{ name: 'bulk', weight: 1 }, { name: 'ui', weight: 1 }], () => 0, 2);
+  const sfq = new FairQueue<SimTask>(
+    [
+      { name: 'bulk', weight: 1 },
+      { name: 'ui', weight: 1 },
+    ],
+    () => 0,
+    2,
+  );
   sfq.push(task('bulk', 100));
   sfq.push(task('ui', 100));
   assert.equal(sfq.peek()!.className, 'bulk');
 });
 
 test('a budget class is not served past its share: it is eligible only while owed service', () => {
-  const q = new FairQueue<SimTask>([{ name: 'bulk', weight: 1 }, { name: 'ui', weight: 1, latencyBudgetMs: 20 }], () => 0, 2);
+  const q = new FairQueue<SimTask>(
+    [
+      { name: 'bulk', weight: 1 },
+      { name: 'ui', weight: 1, latencyBudgetMs: 20 },
+    ],
+    () => 0,
+    2,
+  );
   for (let i = 0; i < 50; i++) {
     q.push(task('bulk', 100));
     q.push(task('ui', 100));
@@ -49,20 +77,15 @@ function uiWaits(budget: number | undefined): number[] {
   const floods = ['f0', 'f1', 'f2', 'f3'];
   const r = rng(11);
   let nextUi = 0;
-  const res = simulate(
-    [...floods.map((name) => ({ name, weight: 1 })), { name: 'ui', weight: 1, latencyBudgetMs: budget }],
-    POOLS,
-    2000,
-    (now, queued) => {
-      const out: SimTask[] = [];
-      for (const f of floods) for (let k = queued(f); k < 20; k++) out.push(task(f, 50 + Math.floor(r() * 451)));
-      if (now >= nextUi) {
-        out.push(task('ui', 200));
-        nextUi = now + 7;
-      }
-      return out;
-    },
-  );
+  const res = simulate([...floods.map((name) => ({ name, weight: 1 })), { name: 'ui', weight: 1, latencyBudgetMs: budget }], POOLS, 2000, (now, queued) => {
+    const out: SimTask[] = [];
+    for (const f of floods) for (let k = queued(f); k < 20; k++) out.push(task(f, 50 + Math.floor(r() * 451)));
+    if (now >= nextUi) {
+      out.push(task('ui', 200));
+      nextUi = now + 7;
+    }
+    return out;
+  });
   return res.waits.ui!;
 }
 
@@ -85,17 +108,21 @@ test('property: with budgets, backlogged classes keep |S_i/w_i - S_j/w_j| within
       (spec, seed, credit, estimateFactor) => {
         const r = rng(seed);
         const names = spec.map((_, i) => `c${i}`);
-        const pools: SimPool[] = [{ speed: 1, workers: 1, maxInFlight: credit }, { speed: 0.5, workers: 1, maxInFlight: credit }];
+        const pools: SimPool[] = [
+          { speed: 1, workers: 1, maxInFlight: credit },
+          { speed: 0.5, workers: 1, maxInFlight: credit },
+        ];
         const res = simulate(
           names.map((name, i) => ({ name, weight: spec[i]![0], latencyBudgetMs: spec[i]![1] })),
           pools,
           300,
           (_now, queued) => {
             const out: SimTask[] = [];
-            for (const n of names) for (let k = queued(n); k < 3 * credit + 2; k++) {
-              const c = 50 + Math.floor(r() * 451);
-              out.push(task(n, c, c * estimateFactor));
-            }
+            for (const n of names)
+              for (let k = queued(n); k < 3 * credit + 2; k++) {
+                const c = 50 + Math.floor(r() * 451);
+                out.push(task(n, c, c * estimateFactor));
+              }
             return out;
           },
         );

@@ -35,7 +35,11 @@ function compileC(src: string, out: string): void {
 }
 
 function run(library: string, required: boolean): Record<string, unknown> {
-  const r = spawnSync(process.execPath, [join(root, 'test', 'fixtures', 'degraded.mjs'), library, required ? 'required' : ''], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [join(root, 'test', 'fixtures', 'degraded.mjs'), library, required ? 'required' : ''], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }

@@ -33,8 +33,14 @@ function badInput(fn: () => unknown, includes: string): void {
 }
 
 test('envelope vectors: each version decodes to its task, each malformed envelope is E_BAD_INPUT with its reason', () => {
-  assert.ok(cases.some((c) => c.task && !('v' in (c.envelope as object))), 'vectors cover version 0');
-  assert.ok(cases.some((c) => c.task && (c.envelope as { v?: number }).v === ENVELOPE_VERSION), 'vectors cover the current version');
+  assert.ok(
+    cases.some((c) => c.task && !('v' in (c.envelope as object))),
+    'vectors cover version 0',
+  );
+  assert.ok(
+    cases.some((c) => c.task && (c.envelope as { v?: number }).v === ENVELOPE_VERSION),
+    'vectors cover the current version',
+  );
   for (const c of cases) {
     if (c.error !== undefined) badInput(() => decodeTask(c.envelope), c.error);
     else assert.deepStrictEqual(decodeTask(c.envelope), expected(c), c.name);
@@ -54,13 +60,18 @@ const optional = fc.record(
     class: fc.string({ maxLength: 20 }),
     tenant: fc.string({ maxLength: 20 }),
     pool: fc.constantFrom('rust', 'go'),
-    estimate: fc.record({ cpuUs: fc.double({ min: 0, max: 1e9, noNaN: true }), memBytes: fc.nat(), io: fc.boolean() }, { requiredKeys: [], noNullPrototype: true }),
+    estimate: fc.record(
+      { cpuUs: fc.double({ min: 0, max: 1e9, noNaN: true }), memBytes: fc.nat(), io: fc.boolean() },
+      { requiredKeys: [], noNullPrototype: true },
+    ),
     timeoutMs: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
     idempotent: fc.boolean(),
   },
   { requiredKeys: [], noNullPrototype: true },
 );
-const task = fc.tuple(fc.constantFrom('echo', 'sha256', 'spin', 'sleep', 'fail', 'custom-kind'), input, optional).map(([kind, inp, rest]) => ({ kind, input: inp, ...rest }) as Task);
+const task = fc
+  .tuple(fc.constantFrom('echo', 'sha256', 'spin', 'sleep', 'fail', 'custom-kind'), input, optional)
+  .map(([kind, inp, rest]) => ({ kind, input: inp, ...rest }) as Task);
 
 test('property: decodeTask(JSON of encodeTask(t)) is t, for any task', () => {
   fc.assert(
@@ -92,7 +103,20 @@ test('encodeTask refuses what cannot travel or is not a task: E_BAD_INPUT', () =
   badInput(() => encodeTask({ kind: 'echo', input: 5 } as never), 'Uint8Array or a string');
   badInput(() => encodeTask({ kind: 'echo', input: 'x', extra: 1 } as never), 'unknown task field "extra"');
   badInput(() => encodeTask(JSON.parse('{"__proto__": {"x": 1}, "kind": "echo", "input": "x"}') as Task), 'unknown task field "__proto__"');
-  badInput(() => encodeTask(new Proxy({}, { getPrototypeOf: () => { throw new Error('hostile'); } }) as Task), 'hostile');
+  badInput(
+    () =>
+      encodeTask(
+        new Proxy(
+          {},
+          {
+            getPrototypeOf: () => {
+              throw new Error('hostile');
+            },
+          },
+        ) as Task,
+      ),
+    'hostile',
+  );
   // A view into a larger buffer encodes only its own bytes.
   const big = Uint8Array.from([9, 1, 2, 3, 9]);
   assert.deepStrictEqual(encodeTask({ kind: 'echo', input: big.subarray(1, 4) }).input, { base64: Buffer.from([1, 2, 3]).toString('base64') });
@@ -103,7 +127,9 @@ test('property: any value given to decodeTask is a task or E_BAD_INPUT, never an
     fc.anything({ withNullPrototype: true, withTypedArray: true, withSparseArray: true }),
     fc.jsonValue(),
     // Near-valid: a real envelope with one field replaced.
-    fc.tuple(task, fc.constantFrom('v', 'kind', 'input', 'estimate', 'timeoutMs', 'class', 'signal', '__proto__'), fc.anything()).map(([t, k, v]) => ({ ...encodeTask(t), [k]: v })),
+    fc
+      .tuple(task, fc.constantFrom('v', 'kind', 'input', 'estimate', 'timeoutMs', 'class', 'signal', '__proto__'), fc.anything())
+      .map(([t, k, v]) => ({ ...encodeTask(t), [k]: v })),
   );
   let decoded = 0;
   fc.assert(
@@ -125,7 +151,9 @@ test('property: any value given to decodeTask is a task or E_BAD_INPUT, never an
 test('tasks that travelled as envelopes (current and unversioned) run on both pools with the results of the originals', async () => {
   await withScheduler(BOTH, async (s) => {
     const vectors = kindVectors().filter((v) => v.status === 'OK' && (v.kind === 'echo' || v.kind === 'sha256'));
-    const originals: Task[] = vectors.flatMap((v) => (['rust', 'go'] as const).map((pool) => ({ kind: v.kind, input: Buffer.from(v.input_hex, 'hex'), pool, idempotent: true })));
+    const originals: Task[] = vectors.flatMap((v) =>
+      (['rust', 'go'] as const).map((pool) => ({ kind: v.kind, input: Buffer.from(v.input_hex, 'hex'), pool, idempotent: true })),
+    );
     const current = originals.map((t) => decodeTask(JSON.parse(JSON.stringify(encodeTask(t)))));
     const unversioned = originals.map((t) => decodeTask(JSON.parse(JSON.stringify(t))));
     const [a, b, c] = await Promise.all([s.submitMany(originals), s.submitMany(current), s.submitMany(unversioned)]);
@@ -160,15 +188,42 @@ test('regression: a 4 MiB and a 64 MiB base64 envelope decode to their bytes (va
     // With a padding (1 and 2 bytes short of a whole group).
     for (const cut of [1, 2]) {
       const short = bytes.subarray(0, bytes.length - cut);
-      assert.ok(Buffer.from((decodeTask(encodeTask({ kind: 'echo', input: short })).input as Uint8Array)).equals(short));
+      assert.ok(Buffer.from(decodeTask(encodeTask({ kind: 'echo', input: short })).input as Uint8Array).equals(short));
     }
   }
 });
 
 test('invalid base64 is refused with E_BAD_INPUT: bad characters, missing or misplaced padding, bad lengths', () => {
-  const refused = ['A', 'AB', 'ABC', 'ABCDE', 'AB=', 'A===', '====', '=AAA', 'AB=C', 'ABC=ABCD', 'AB==ABCD', 'ABCD=', 'ABCD==', 'AB-_', 'AB C', 'ABC\n', 'ABCD\u00e9AAA', 'ABC==', 'AB==='];
+  const refused = [
+    'A',
+    'AB',
+    'ABC',
+    'ABCDE',
+    'AB=',
+    'A===',
+    '====',
+    '=AAA',
+    'AB=C',
+    'ABC=ABCD',
+    'AB==ABCD',
+    'ABCD=',
+    'ABCD==',
+    'AB-_',
+    'AB C',
+    'ABC\n',
+    'ABCD\u00e9AAA',
+    'ABC==',
+    'AB===',
+  ];
   for (const base64 of refused) badInput(() => decodeTask({ v: 1, kind: 'echo', input: { base64 } }), 'not padded base64');
-  for (const [base64, hex] of [['', ''], ['AA==', '00'], ['AAA=', '0000'], ['AAAA', '000000'], ['+/+/', 'fbffbf'], ['AP8QgA==', '00ff1080']] as const) {
+  for (const [base64, hex] of [
+    ['', ''],
+    ['AA==', '00'],
+    ['AAA=', '0000'],
+    ['AAAA', '000000'],
+    ['+/+/', 'fbffbf'],
+    ['AP8QgA==', '00ff1080'],
+  ] as const) {
     assert.equal(Buffer.from(decodeTask({ v: 1, kind: 'echo', input: { base64 } }).input as Uint8Array).toString('hex'), hex, base64);
   }
 });
@@ -177,16 +232,19 @@ test('property: base64 validation accepts exactly the padded RFC 4648 alphabet s
   const reference = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
   const chars = fc.constantFrom(...'AZaz09+/=-_ \n*\u00e9'.split(''));
   fc.assert(
-    fc.property(fc.array(chars, { maxLength: 14 }).map((a) => a.join('')), (base64) => {
-      let ok = true;
-      try {
-        decodeTask({ v: 1, kind: 'echo', input: { base64 } });
-      } catch (e) {
-        assert.ok(e instanceof CrossfairError && e.code === 'E_BAD_INPUT', String(e));
-        ok = false;
-      }
-      assert.equal(ok, reference.test(base64), JSON.stringify(base64));
-    }),
+    fc.property(
+      fc.array(chars, { maxLength: 14 }).map((a) => a.join('')),
+      (base64) => {
+        let ok = true;
+        try {
+          decodeTask({ v: 1, kind: 'echo', input: { base64 } });
+        } catch (e) {
+          assert.ok(e instanceof CrossfairError && e.code === 'E_BAD_INPUT', String(e));
+          ok = false;
+        }
+        assert.equal(ok, reference.test(base64), JSON.stringify(base64));
+      },
+    ),
     { numRuns: 20000 },
   );
 });

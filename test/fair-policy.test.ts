@@ -34,7 +34,10 @@ test("policy 'fair' serves weights 1:4 in about that ratio of execution time whi
       const inflight = 2 * 2; // two pools, maxInFlight 2
       const gap = Math.abs(us('heavy') / 4 - us('light') / 1);
       const bound = (1 + inflight) * cmax * (1 / 4 + 1 / 1);
-      assert.ok(gap <= bound, `|S_heavy/4 - S_light/1| = ${gap.toFixed(0)} us > bound ${bound.toFixed(0)} us (${us('heavy')} / ${us('light')} us, max charge ${cmax} us)`);
+      assert.ok(
+        gap <= bound,
+        `|S_heavy/4 - S_light/1| = ${gap.toFixed(0)} us > bound ${bound.toFixed(0)} us (${us('heavy')} / ${us('light')} us, max charge ${cmax} us)`,
+      );
       // With no outlier the bound is tight enough to see the weights: served 1:1 (fifo) would miss it by ~10x.
       if (cmax <= 3 * DEFAULT_COST_US) assert.ok(us('heavy') > 2 * us('light'), `heavy ${us('heavy')} us, light ${us('light')} us`);
       assert.equal(s.stats().totals.completed, 300);
@@ -54,16 +57,13 @@ test("policy 'fair' runs every vector and keeps tenants apart", async () => {
 });
 
 test('a pool maxShare holds on the real pools, and the other pool takes the rest', async () => {
-  await withScheduler(
-    { policy: 'fair', pools: { rust: { runtime: 'rust', workers: 1, maxShare: 0.25 }, go: { runtime: 'go', workers: 1 } } },
-    async (s) => {
-      const results = await Promise.all(Array.from({ length: 600 }, () => s.submit({ kind: 'spin', input: '200' })));
-      const us = (pool: string): number => results.filter((r) => r.pool === pool).reduce((a, r) => a + r.execUs, 0);
-      const share = us('rust') / (us('rust') + us('go'));
-      // Uncapped, two equal single-worker pools split ~50:50; the window
-      // counts charged estimates, measured times drift on a loaded machine.
-      assert.ok(share > 0.1 && share < 0.35, `rust share of execution time ${share.toFixed(3)}`);
-      assert.equal(s.stats().totals.completed, 600);
-    },
-  );
+  await withScheduler({ policy: 'fair', pools: { rust: { runtime: 'rust', workers: 1, maxShare: 0.25 }, go: { runtime: 'go', workers: 1 } } }, async (s) => {
+    const results = await Promise.all(Array.from({ length: 600 }, () => s.submit({ kind: 'spin', input: '200' })));
+    const us = (pool: string): number => results.filter((r) => r.pool === pool).reduce((a, r) => a + r.execUs, 0);
+    const share = us('rust') / (us('rust') + us('go'));
+    // Uncapped, two equal single-worker pools split ~50:50; the window
+    // counts charged estimates, measured times drift on a loaded machine.
+    assert.ok(share > 0.1 && share < 0.35, `rust share of execution time ${share.toFixed(3)}`);
+    assert.equal(s.stats().totals.completed, 600);
+  });
 });

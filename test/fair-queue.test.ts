@@ -10,16 +10,26 @@ import { FairQueue } from '../src/queue/fair-queue.js';
 import { jain, rng, simulate, type SimPool, type SimTask } from './sim.js';
 
 let seq = 0;
-const task = (className: string, costUs: number, estimateUs = costUs, tenant?: string, laneKey?: string): SimTask => ({ className, tenant, enqueuedAt: 0, queued: true, costUs, estimateUs, laneKey, seq: seq++ });
+const task = (className: string, costUs: number, estimateUs = costUs, tenant?: string, laneKey?: string): SimTask => ({
+  className,
+  tenant,
+  enqueuedAt: 0,
+  queued: true,
+  costUs,
+  estimateUs,
+  laneKey,
+  seq: seq++,
+});
 
 /** Keeps every class backlogged with `depth` tasks of costs from `cost()`. */
 function backlogged(names: string[], depth: number, cost: () => number, estimate: (c: number) => number = (c) => c) {
   return (_now: number, queued: (c: string) => number): SimTask[] => {
     const out: SimTask[] = [];
-    for (const n of names) for (let k = queued(n); k < depth; k++) {
-      const c = cost();
-      out.push(task(n, c, estimate(c)));
-    }
+    for (const n of names)
+      for (let k = queued(n); k < depth; k++) {
+        const c = cost();
+        out.push(task(n, c, estimate(c)));
+      }
     return out;
   };
 }
@@ -32,7 +42,11 @@ const TWO_POOLS: SimPool[] = [
 test('weights 1:2:4, all backlogged with mixed 50-500 us tasks: shares match entitlement', () => {
   const r = rng(7);
   const res = simulate(
-    [{ name: 'a', weight: 1 }, { name: 'b', weight: 2 }, { name: 'c', weight: 4 }],
+    [
+      { name: 'a', weight: 1 },
+      { name: 'b', weight: 2 },
+      { name: 'c', weight: 4 },
+    ],
     TWO_POOLS,
     2000,
     backlogged(['a', 'b', 'c'], 50, () => 50 + Math.floor(r() * 451)),
@@ -48,36 +62,60 @@ test('weights 1:2:4, all backlogged with mixed 50-500 us tasks: shares match ent
 
 test('shares are counted in execution time, not tasks', () => {
   // Class a sends 10x more expensive tasks; equal weights must give equal time, not equal counts.
-  const res = simulate([{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }], TWO_POOLS, 1000, (_n, queued) => {
-    const out: SimTask[] = [];
-    for (let k = queued('a'); k < 20; k++) out.push(task('a', 1000));
-    for (let k = queued('b'); k < 20; k++) out.push(task('b', 100));
-    return out;
-  });
+  const res = simulate(
+    [
+      { name: 'a', weight: 1 },
+      { name: 'b', weight: 1 },
+    ],
+    TWO_POOLS,
+    1000,
+    (_n, queued) => {
+      const out: SimTask[] = [];
+      for (let k = queued('a'); k < 20; k++) out.push(task('a', 1000));
+      for (let k = queued('b'); k < 20; k++) out.push(task('b', 100));
+      return out;
+    },
+  );
   const ratio = res.served.a! / res.served.b!;
   assert.ok(ratio > 0.95 && ratio < 1.05, `a/b served ${ratio}`);
 });
 
 test('estimate-then-correct: estimates 10x too low for one class are corrected', () => {
-  const res = simulate([{ name: 'liar', weight: 1 }, { name: 'honest', weight: 1 }], TWO_POOLS, 1000, (_n, queued) => {
-    const out: SimTask[] = [];
-    for (let k = queued('liar'); k < 20; k++) out.push(task('liar', 500, 50));
-    for (let k = queued('honest'); k < 20; k++) out.push(task('honest', 500, 500));
-    return out;
-  });
+  const res = simulate(
+    [
+      { name: 'liar', weight: 1 },
+      { name: 'honest', weight: 1 },
+    ],
+    TWO_POOLS,
+    1000,
+    (_n, queued) => {
+      const out: SimTask[] = [];
+      for (let k = queued('liar'); k < 20; k++) out.push(task('liar', 500, 50));
+      for (let k = queued('honest'); k < 20; k++) out.push(task('honest', 500, 500));
+      return out;
+    },
+  );
   const ratio = res.served.liar! / res.served.honest!;
   assert.ok(ratio > 0.9 && ratio < 1.1, `liar/honest served ${ratio}`);
 });
 
 test('an idle class does not bank credit; its share flows to the others', () => {
   let phase2 = false;
-  const res = simulate([{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }], TWO_POOLS, 2000, (now, queued) => {
-    phase2 = now >= 1000;
-    const out: SimTask[] = [];
-    for (let k = queued('a'); k < 20; k++) out.push(task('a', 200));
-    if (phase2) for (let k = queued('b'); k < 20; k++) out.push(task('b', 200));
-    return out;
-  });
+  const res = simulate(
+    [
+      { name: 'a', weight: 1 },
+      { name: 'b', weight: 1 },
+    ],
+    TWO_POOLS,
+    2000,
+    (now, queued) => {
+      phase2 = now >= 1000;
+      const out: SimTask[] = [];
+      for (let k = queued('a'); k < 20; k++) out.push(task('a', 200));
+      if (phase2) for (let k = queued('b'); k < 20; k++) out.push(task('b', 200));
+      return out;
+    },
+  );
   // a ran alone for 1 s (work-conserving: ~2 s of pool time), then both shared equally.
   assert.ok(res.served.a! > 2.5 * res.served.b!, JSON.stringify(res.served));
   assert.equal(res.idleWithBacklog, 0);
@@ -102,12 +140,20 @@ test('tenant shares within a class follow served time (unit FairQueue)', () => {
 
 test('maxWaitMs bounds the wait of a light class under a heavy flood', () => {
   // "rare" keeps 2 tasks waiting (a light class); "flood" 200, at 1000x the weight.
-  const res = simulate([{ name: 'flood', weight: 1000 }, { name: 'rare', weight: 1, maxWaitMs: 20 }], TWO_POOLS, 3000, (_n, queued) => {
-    const out: SimTask[] = [];
-    for (let k = queued('flood'); k < 200; k++) out.push(task('flood', 300));
-    for (let k = queued('rare'); k < 2; k++) out.push(task('rare', 300));
-    return out;
-  });
+  const res = simulate(
+    [
+      { name: 'flood', weight: 1000 },
+      { name: 'rare', weight: 1, maxWaitMs: 20 },
+    ],
+    TWO_POOLS,
+    3000,
+    (_n, queued) => {
+      const out: SimTask[] = [];
+      for (let k = queued('flood'); k < 200; k++) out.push(task('flood', 300));
+      for (let k = queued('rare'); k < 2; k++) out.push(task('rare', 300));
+      return out;
+    },
+  );
   // Waits at most maxWaitMs, plus the time for a credit to free up (in-flight work ahead of it).
   const slack = (4 * 300) / 1000;
   assert.ok(res.maxWaitMs.rare! <= 20 + slack, `rare waited ${res.maxWaitMs.rare} ms`);
@@ -116,7 +162,13 @@ test('maxWaitMs bounds the wait of a light class under a heavy flood', () => {
 
 test('weight 0 is served only when nobody else waits', () => {
   let now = 0;
-  const q = new FairQueue<SimTask>([{ name: 'scav', weight: 0 }, { name: 'w', weight: 1 }], () => now);
+  const q = new FairQueue<SimTask>(
+    [
+      { name: 'scav', weight: 0 },
+      { name: 'w', weight: 1 },
+    ],
+    () => now,
+  );
   q.push(task('scav', 100));
   q.push(task('w', 100));
   assert.equal(q.peek()!.className, 'w');
@@ -127,7 +179,13 @@ test('weight 0 is served only when nobody else waits', () => {
 
 test('cancelled tasks are skipped and live stays exact', () => {
   let now = 0;
-  const q = new FairQueue<SimTask>([{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }], () => now);
+  const q = new FairQueue<SimTask>(
+    [
+      { name: 'a', weight: 1 },
+      { name: 'b', weight: 1 },
+    ],
+    () => now,
+  );
   const xs = [task('a', 1), task('a', 1), task('b', 1)];
   xs.forEach((t) => q.push(t));
   xs[0]!.queued = false;
@@ -150,12 +208,20 @@ test('property: backlogged classes keep |S_i/w_i - S_j/w_j| within the stated bo
       (weights, seed, credit, estimateFactor) => {
         const r = rng(seed);
         const names = weights.map((_, i) => `c${i}`);
-        const pools: SimPool[] = [{ speed: 1, workers: 1, maxInFlight: credit }, { speed: 0.5, workers: 1, maxInFlight: credit }];
+        const pools: SimPool[] = [
+          { speed: 1, workers: 1, maxInFlight: credit },
+          { speed: 0.5, workers: 1, maxInFlight: credit },
+        ];
         const res = simulate(
           names.map((name, i) => ({ name, weight: weights[i]! })),
           pools,
           300,
-          backlogged(names, 3 * credit + 2, () => 50 + Math.floor(r() * 451), (c) => c * estimateFactor),
+          backlogged(
+            names,
+            3 * credit + 2,
+            () => 50 + Math.floor(r() * 451),
+            (c) => c * estimateFactor,
+          ),
         );
         // Largest charge: a 500 us task on the half-speed pool costs 1000 us, estimates up to 2x.
         const cmax = 1000 * Math.max(1, estimateFactor);
@@ -225,7 +291,10 @@ test('a waiting task is found behind any depth of blocked ones, and lanes keep a
   const io = task('c', 5000, 5000, undefined, 'sleep');
   cpu.forEach((t) => q.push(t));
   q.push(io);
-  assert.equal(q.peek((t) => t.costUs === 5000), io);
+  assert.equal(
+    q.peek((t) => t.costUs === 5000),
+    io,
+  );
   // Interleaved lanes, all takeable: served strictly in arrival order.
   const q2 = new FairQueue<SimTask>([{ name: 'c', weight: 1 }], () => 0);
   const mixed = Array.from({ length: 50 }, (_, i) => task('c', 100, 100, undefined, ['a', 'b', 'c'][i % 3]));
@@ -241,43 +310,59 @@ test('a waiting task is found behind any depth of blocked ones, and lanes keep a
 
 test('property: passing over blocked heads never serves a task twice or loses one (aging on)', () => {
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.boolean(), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 1 << 30 }), (ops, seed) => {
-      let now = 0;
-      const r = rng(seed);
-      const q = new FairQueue<SimTask>([{ name: 'a', weight: 1, maxWaitMs: 5 }, { name: 'b', weight: 3 }], () => now);
-      const all: SimTask[] = [];
-      const served = new Set<SimTask>();
-      for (const [n, blocked, tenant] of ops) {
-        for (let k = 0; k < n; k++) {
-          const t = task(r() < 0.5 ? 'a' : 'b', blocked ? 999 : 100, 100, `t${tenant}`, blocked ? 'blocked' : 'free');
-          all.push(t);
-          q.push(t);
+    fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.boolean(), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 200 }),
+      fc.integer({ min: 1, max: 1 << 30 }),
+      (ops, seed) => {
+        let now = 0;
+        const r = rng(seed);
+        const q = new FairQueue<SimTask>(
+          [
+            { name: 'a', weight: 1, maxWaitMs: 5 },
+            { name: 'b', weight: 3 },
+          ],
+          () => now,
+        );
+        const all: SimTask[] = [];
+        const served = new Set<SimTask>();
+        for (const [n, blocked, tenant] of ops) {
+          for (let k = 0; k < n; k++) {
+            const t = task(r() < 0.5 ? 'a' : 'b', blocked ? 999 : 100, 100, `t${tenant}`, blocked ? 'blocked' : 'free');
+            all.push(t);
+            q.push(t);
+          }
+          now += 1;
+          const canTake = (t: SimTask): boolean => t.costUs !== 999 || r() < 0.2;
+          const t = q.peek(canTake);
+          if (t !== undefined && canTake(t)) {
+            assert.equal(q.shift(t.estimateUs), t);
+            assert.ok(!served.has(t), 'served twice');
+            t.queued = false;
+            served.add(t);
+          }
         }
-        now += 1;
-        const canTake = (t: SimTask): boolean => t.costUs !== 999 || r() < 0.2;
-        const t = q.peek(canTake);
-        if (t !== undefined && canTake(t)) {
+        for (let t = q.peek(); t !== undefined; t = q.peek()) {
           assert.equal(q.shift(t.estimateUs), t);
           assert.ok(!served.has(t), 'served twice');
           t.queued = false;
           served.add(t);
         }
-      }
-      for (let t = q.peek(); t !== undefined; t = q.peek()) {
-        assert.equal(q.shift(t.estimateUs), t);
-        assert.ok(!served.has(t), 'served twice');
-        t.queued = false;
-        served.add(t);
-      }
-      assert.equal(served.size, all.length, 'every task served once');
-      assert.equal(q.live, 0);
-    }),
+        assert.equal(served.size, all.length, 'every task served once');
+        assert.equal(q.live, 0);
+      },
+    ),
     { numRuns: 150 },
   );
 });
 
 test('regression: a class whose every task no pool can take (pinned to a full pool) does not stop another class that some pool can take', () => {
-  const q = new FairQueue<SimTask>([{ name: 'p', weight: 3 }, { name: 'u', weight: 1 }], () => 0);
+  const q = new FairQueue<SimTask>(
+    [
+      { name: 'p', weight: 3 },
+      { name: 'u', weight: 1 },
+    ],
+    () => 0,
+  );
   const pinned = Array.from({ length: 50 }, () => task('p', 100, 100, undefined, 'spin|go'));
   const free = Array.from({ length: 5 }, () => task('u', 100, 100, undefined, 'spin'));
   pinned.forEach((t) => q.push(t));
@@ -312,7 +397,13 @@ test("regression: within a class, a tenant whose tasks no pool can take does not
 
 test('regression: an overdue task jumps the queue only where a pool can take it; other classes go meanwhile', () => {
   let now = 0;
-  const q = new FairQueue<SimTask>([{ name: 'p', weight: 3, maxWaitMs: 50 }, { name: 'u', weight: 1 }], () => now);
+  const q = new FairQueue<SimTask>(
+    [
+      { name: 'p', weight: 3, maxWaitMs: 50 },
+      { name: 'u', weight: 1 },
+    ],
+    () => now,
+  );
   const pinned = Array.from({ length: 40 }, () => task('p', 100, 100, undefined, 'spin|go'));
   pinned.forEach((t) => q.push(t));
   const freeP = task('p', 100, 100, undefined, 'spin'); // p's own task that any pool can run
@@ -339,7 +430,13 @@ test('regression: an overdue task jumps the queue only where a pool can take it;
 
 test('regression: drain() hands back every queued task once, in arrival order, with overdue tasks present', () => {
   let now = 0;
-  const q = new FairQueue<SimTask>([{ name: 'a', weight: 1000 }, { name: 'b', weight: 1, maxWaitMs: 5 }], () => now);
+  const q = new FairQueue<SimTask>(
+    [
+      { name: 'a', weight: 1000 },
+      { name: 'b', weight: 1, maxWaitMs: 5 },
+    ],
+    () => now,
+  );
   const all = Array.from({ length: 30 }, (_, i) => task(i % 3 ? 'a' : 'b', 100, 100, `t${i % 4}`, i % 2 ? 'x' : 'y'));
   all.forEach((t) => q.push(t));
   // Serve a few (one of them aged), cancel one in place.

@@ -23,9 +23,17 @@ interface FaultVector {
   faults: { errorRate: Num; delayFactor: Num; hangRate: Num };
   ok: boolean;
 }
-const file = JSON.parse(readFileSync(join(root, 'test', 'vectors', 'faults.json'), 'utf8')) as { ranges: Record<string, [number, number]>; none: Required<Faults>; vectors: FaultVector[] };
+const file = JSON.parse(readFileSync(join(root, 'test', 'vectors', 'faults.json'), 'utf8')) as {
+  ranges: Record<string, [number, number]>;
+  none: Required<Faults>;
+  vectors: FaultVector[];
+};
 const num = (v: Num): number => (v === 'NaN' ? NaN : v === 'Inf' ? Infinity : v === '-Inf' ? -Infinity : v);
-const values = (v: FaultVector): Required<Faults> => ({ errorRate: num(v.faults.errorRate), delayFactor: num(v.faults.delayFactor), hangRate: num(v.faults.hangRate) });
+const values = (v: FaultVector): Required<Faults> => ({
+  errorRate: num(v.faults.errorRate),
+  delayFactor: num(v.faults.delayFactor),
+  hangRate: num(v.faults.hangRate),
+});
 
 let threads: Piscina | undefined;
 after(async () => {
@@ -33,10 +41,7 @@ after(async () => {
 });
 
 test('FAULT_RANGES and the no-fault settings are the ones the shared vectors state', () => {
-  assert.deepEqual(
-    Object.fromEntries(Object.entries(FAULT_RANGES).map(([k, r]) => [k, [r.min, r.max]])),
-    file.ranges,
-  );
+  assert.deepEqual(Object.fromEntries(Object.entries(FAULT_RANGES).map(([k, r]) => [k, [r.min, r.max]])), file.ranges);
   assert.deepEqual(NO_FAULTS, file.none);
   assert.deepEqual(checkFaults(null), file.none);
 });
@@ -46,7 +51,11 @@ test('checkFaults accepts exactly the vectors marked ok; the rest are E_BAD_INPU
     const f = values(v);
     if (v.ok) assert.deepEqual(checkFaults(f), f, v.name);
     else {
-      assert.throws(() => checkFaults(f), (e: unknown) => e instanceof CrossfairError && e.code === 'E_BAD_INPUT' && / in -?\d/.test(e.message), v.name);
+      assert.throws(
+        () => checkFaults(f),
+        (e: unknown) => e instanceof CrossfairError && e.code === 'E_BAD_INPUT' && / in -?\d/.test(e.message),
+        v.name,
+      );
     }
   }
 });

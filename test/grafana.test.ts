@@ -112,7 +112,12 @@ function references(expr: string): Reference {
   });
   rest = rest.replace(/"(?:[^"\\]|\\.)*"/g, ' ').replace(/\[[^\]]*\]/g, ' ');
   rest = rest.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g, (_, _kw: string, list: string) => {
-    ref.labels.push(...list.split(',').map((l) => l.trim()).filter(Boolean));
+    ref.labels.push(
+      ...list
+        .split(',')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
     return ' ';
   });
   for (const m of rest.matchAll(/(\d+(?:\.\d+)?(?:e[+-]?\d+)?)|([a-zA-Z_:][\w:]*)(\s*\()?/gi)) {
@@ -188,7 +193,11 @@ test('every dashboard expression names only metrics, labels and values a live sc
     }
   }
   assert.deepEqual(problems, []);
-  assert.deepEqual(REQUIRED.filter((m) => !used.has(m)), [], 'metrics the dashboard must chart');
+  assert.deepEqual(
+    REQUIRED.filter((m) => !used.has(m)),
+    [],
+    'metrics the dashboard must chart',
+  );
 });
 
 test('every dashboard expression parses (promtool check rules)', () => {

@@ -20,11 +20,22 @@ const nasty = fc.oneof(
   fc.constantFrom(NaN, Infinity, -Infinity, -0, 2 ** 53, -(2 ** 31), 1e308, '', '\u0000', 'x'.repeat(70_000), '__proto__', 'constructor'),
   fc.constant(JSON.parse('{"__proto__": {"polluted": true}, "kind": "echo", "input": "x"}') as unknown),
   fc.constant(Object.create({ kind: 'echo', input: 'inherited' }) as unknown),
-  fc.constant(new Proxy({}, { get: () => { throw new Error('hostile getter'); } }) as unknown),
+  fc.constant(
+    new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('hostile getter');
+        },
+      },
+    ) as unknown,
+  ),
 );
 
 /** A valid task with one field replaced by a hostile value. */
-const taskWithHostileField = fc.tuple(fc.constantFrom('kind', 'input', 'class', 'tenant', 'pool', 'estimate', 'timeoutMs', 'signal', 'idempotent', 'extra'), nasty).map(([field, v]) => ({ kind: 'echo', input: 'x', [field]: v }));
+const taskWithHostileField = fc
+  .tuple(fc.constantFrom('kind', 'input', 'class', 'tenant', 'pool', 'estimate', 'timeoutMs', 'signal', 'idempotent', 'extra'), nasty)
+  .map(([field, v]) => ({ kind: 'echo', input: 'x', [field]: v }));
 const estimateHostile = nasty.map((v) => ({ kind: 'spin', input: '1', estimate: { cpuUs: v, memBytes: v, io: v } }));
 
 function expectCoded(e: unknown, where: string): void {
@@ -75,17 +86,25 @@ test('10 000 hostile inputs through submit, submitMany, inject, setPolicy, encod
     assertAccounting(s);
   });
   await fc.assert(
-    fc.asyncProperty(fc.oneof(nasty, fc.record({ pools: nasty }), fc.record({ classes: nasty }), fc.record({ policy: nasty, maxQueue: nasty, breaker: nasty, retry: nasty, headroom: nasty, registry: nasty })), async (opts) => {
-      n++;
-      let s: Scheduler | undefined;
-      try {
-        s = await createScheduler(opts as never);
-      } catch (e) {
-        expectCoded(e, 'createScheduler');
-      }
-      await s?.close();
-      await call('close', () => s?.close(opts as never));
-    }),
+    fc.asyncProperty(
+      fc.oneof(
+        nasty,
+        fc.record({ pools: nasty }),
+        fc.record({ classes: nasty }),
+        fc.record({ policy: nasty, maxQueue: nasty, breaker: nasty, retry: nasty, headroom: nasty, registry: nasty }),
+      ),
+      async (opts) => {
+        n++;
+        let s: Scheduler | undefined;
+        try {
+          s = await createScheduler(opts as never);
+        } catch (e) {
+          expectCoded(e, 'createScheduler');
+        }
+        await s?.close();
+        await call('close', () => s?.close(opts as never));
+      },
+    ),
     { numRuns: 2000 },
   );
   assert.ok(n >= 10_000, `${n} inputs`);

@@ -19,16 +19,21 @@ test('token bucket: burst, refill, wait time (injected clock)', () => {
 
 test('property: a bucket never grants more than burst + rate x elapsed', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 50 }), fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 300 }), (rate, burst, steps) => {
-      const b = new TokenBucket(rate, burst, 0);
-      let now = 0;
-      let granted = 0;
-      for (const dt of steps) {
-        now += dt;
-        if (b.take(now)) granted++;
-      }
-      assert.ok(granted <= burst + (rate * now) / 1000 + 1e-9, `${granted} > ${burst} + ${rate}*${now}ms`);
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 1000 }),
+      fc.integer({ min: 1, max: 50 }),
+      fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 300 }),
+      (rate, burst, steps) => {
+        const b = new TokenBucket(rate, burst, 0);
+        let now = 0;
+        let granted = 0;
+        for (const dt of steps) {
+          now += dt;
+          if (b.take(now)) granted++;
+        }
+        assert.ok(granted <= burst + (rate * now) / 1000 + 1e-9, `${granted} > ${burst} + ${rate}*${now}ms`);
+      },
+    ),
   );
 });
 
@@ -37,14 +42,20 @@ test('limits unit: class maxQueue, class rate, tenant rate, and idle tenant buck
   assert.throws(() => l.admit(2, 't', 0), /maxQueue is 2/);
   l.admit(0, 'a', 0);
   l.admit(0, 'a', 0);
-  assert.throws(() => l.admit(0, 'a', 0), (e: { code: string }) => e.code === 'E_RATE_LIMITED');
+  assert.throws(
+    () => l.admit(0, 'a', 0),
+    (e: { code: string }) => e.code === 'E_RATE_LIMITED',
+  );
   l.admit(0, 'b', 0); // another tenant has its own budget
   assert.equal(l.tenantBuckets, 2);
 });
 
 test('class limits refuse at submit with clear codes', async () => {
   await withScheduler(
-    { pools: { rust: { runtime: 'rust', workers: 1, maxInFlight: 1 } }, classes: { small: { maxQueue: 2 }, slow: { ratePerSec: 3, burst: 3 }, shared: { tenantRatePerSec: 2 } } },
+    {
+      pools: { rust: { runtime: 'rust', workers: 1, maxInFlight: 1 } },
+      classes: { small: { maxQueue: 2 }, slow: { ratePerSec: 3, burst: 3 }, shared: { tenantRatePerSec: 2 } },
+    },
     async (s) => {
       const ok: Promise<unknown>[] = [];
       ok.push(s.submit({ kind: 'sleep', input: '1000', class: 'small' }), s.submit({ kind: 'sleep', input: '1000', class: 'small' }));

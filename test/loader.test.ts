@@ -24,7 +24,16 @@ test('the Go library path is fixed once per process', () => {
   const first = goLibraryPath();
   assert.ok(first.startsWith('/'));
   assert.equal(goLibraryPath(first), first);
-  assert.throws(() => goLibraryPath('/nonexistent/libx.so'), (e: CrossfairError) => e.code === 'E_POOL_UNAVAILABLE');
-  assert.throws(() => goLibraryPath(join(root, 'test', 'fixtures', 'not-an-addon.node')), (e: CrossfairError) => e.code === 'E_BAD_OPTIONS' && /one Go runtime per process/.test(e.message));
-  assert.throws(() => goLibraryPath('lib.so'), (e: CrossfairError) => e.code === 'E_BAD_OPTIONS');
+  assert.throws(
+    () => goLibraryPath('/nonexistent/libx.so'),
+    (e: CrossfairError) => e.code === 'E_POOL_UNAVAILABLE',
+  );
+  assert.throws(
+    () => goLibraryPath(join(root, 'test', 'fixtures', 'not-an-addon.node')),
+    (e: CrossfairError) => e.code === 'E_BAD_OPTIONS' && /one Go runtime per process/.test(e.message),
+  );
+  assert.throws(
+    () => goLibraryPath('lib.so'),
+    (e: CrossfairError) => e.code === 'E_BAD_OPTIONS',
+  );
 });

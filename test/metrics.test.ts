@@ -16,7 +16,11 @@ const line = (text: string, re: RegExp): number => {
 
 test('completions, failures and rejections by class, pool, runtime and reason', async () => {
   await withScheduler({ ...BOTH, classes: { default: { maxQueue: 1_000 } } }, async (s) => {
-    await s.submitMany([{ kind: 'echo', input: 'a', pool: 'rust' }, { kind: 'echo', input: 'b', pool: 'go' }, { kind: 'fail', input: 'x', pool: 'go' }]);
+    await s.submitMany([
+      { kind: 'echo', input: 'a', pool: 'rust' },
+      { kind: 'echo', input: 'b', pool: 'go' },
+      { kind: 'fail', input: 'x', pool: 'go' },
+    ]);
     await expectCode(s.submit({ kind: 'nope', input: '' }), 'E_UNKNOWN_KIND');
     await expectCode(s.submit({ kind: 'spin', input: '1000000', timeoutMs: 5 }), 'E_TIMEOUT');
     const text = await s.metrics();
@@ -78,11 +82,19 @@ test('tenants are a label only when enabled, capped per class, the rest as "othe
     await s.submitMany(['t1', 't2', 't3', 't4', 't1'].map((tenant) => ({ kind: 'echo', input: '', tenant })));
     const text = await s.metrics();
     // The first two tenants to complete get a label (the pools race); the rest count as "other".
-    const series = [...text.matchAll(/^crossfair_tenant_tasks_completed_total\{class="default",tenant="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])] as const);
+    const series = [...text.matchAll(/^crossfair_tenant_tasks_completed_total\{class="default",tenant="([^"]+)"\} (\d+)$/gm)].map(
+      (m) => [m[1]!, Number(m[2])] as const,
+    );
     const named = series.filter(([t]) => t !== 'other');
     assert.equal(named.length, 2, JSON.stringify(series));
-    assert.ok(series.some(([t, n]) => t === 'other' && n >= 1), JSON.stringify(series));
-    assert.equal(series.reduce((a, [, n]) => a + n, 0), 5);
+    assert.ok(
+      series.some(([t, n]) => t === 'other' && n >= 1),
+      JSON.stringify(series),
+    );
+    assert.equal(
+      series.reduce((a, [, n]) => a + n, 0),
+      5,
+    );
   });
   await withScheduler(BOTH, async (s) => {
     await s.submit({ kind: 'echo', input: '', tenant: 't1' });
@@ -100,7 +112,11 @@ test('a user registry and prefix are used; metrics: false registers nothing', as
   const shared = new Registry();
   await withScheduler({ ...BOTH, registry: shared }, async () => {
     const before = (await shared.getMetricsAsJSON()).length;
-    await expectCode(withScheduler({ ...BOTH, registry: shared }, async () => undefined), 'E_BAD_OPTIONS', /already has a metric named crossfair_tasks_submitted_total/);
+    await expectCode(
+      withScheduler({ ...BOTH, registry: shared }, async () => undefined),
+      'E_BAD_OPTIONS',
+      /already has a metric named crossfair_tasks_submitted_total/,
+    );
     assert.equal((await shared.getMetricsAsJSON()).length, before);
     await withScheduler({ ...BOTH, registry: shared, metricsPrefix: 'second_' }, async (s2) => assert.match(await s2.metrics(), /^second_queue_depth/m));
   });

@@ -79,12 +79,18 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(...POLICIES).map((policy) => ({ op: 'policy' as const, policy })) },
   {
     weight: 2,
-    arbitrary: fc.record({ pool: fc.constantFrom<'rust' | 'go'>('rust', 'go'), errorRate: fc.constantFrom(-1, -1, 0.5, 1), hangRate: fc.constantFrom(0, 0, 0, 0.2) }).map((r) => ({ op: 'inject' as const, ...r })),
+    arbitrary: fc
+      .record({ pool: fc.constantFrom<'rust' | 'go'>('rust', 'go'), errorRate: fc.constantFrom(-1, -1, 0.5, 1), hangRate: fc.constantFrom(0, 0, 0, 0.2) })
+      .map((r) => ({ op: 'inject' as const, ...r })),
   },
   {
     weight: 1,
     arbitrary: fc
-      .record({ event: fc.constantFrom<'breaker' | 'health' | 'drain'>('breaker', 'health', 'drain'), action: fc.constantFrom<Action>('none', 'setPolicy', 'submit', 'stats', 'throw'), policy: fc.constantFrom(...POLICIES) })
+      .record({
+        event: fc.constantFrom<'breaker' | 'health' | 'drain'>('breaker', 'health', 'drain'),
+        action: fc.constantFrom<Action>('none', 'setPolicy', 'submit', 'stats', 'throw'),
+        policy: fc.constantFrom(...POLICIES),
+      })
       .map((r) => ({ op: 'listener' as const, ...r })),
   },
   { weight: 4, arbitrary: fc.integer({ min: 0, max: 20 }).map((ms) => ({ op: 'tick' as const, ms })) },
@@ -157,7 +163,15 @@ async function runOne(ops: Op[], small: boolean): Promise<number> {
   };
   const track = (spec: TaskSpec): { task: Task; rec: Tracked } => {
     const task = submitOne(spec);
-    const rec: Tracked = { spec, input: inputOf(spec, tracked.length), settled: 0, outcome: undefined, faulted, aborted: spec.signal !== undefined && aborted.has(spec.signal), closed };
+    const rec: Tracked = {
+      spec,
+      input: inputOf(spec, tracked.length),
+      settled: 0,
+      outcome: undefined,
+      faulted,
+      aborted: spec.signal !== undefined && aborted.has(spec.signal),
+      closed,
+    };
     task.input = rec.input;
     tracked.push(rec);
     given++;
@@ -212,7 +226,10 @@ async function runOne(ops: Op[], small: boolean): Promise<number> {
         break;
       case 'inject':
         if (closed) {
-          assert.throws(() => s.inject(o.pool, null), (e: unknown) => isCrossfairError(e) && e.code === 'E_CLOSED');
+          assert.throws(
+            () => s.inject(o.pool, null),
+            (e: unknown) => isCrossfairError(e) && e.code === 'E_CLOSED',
+          );
           break;
         }
         if (o.errorRate < 0) s.inject(o.pool, null);
@@ -225,7 +242,8 @@ async function runOne(ops: Op[], small: boolean): Promise<number> {
       case 'listener':
         s.on(o.event, () => {
           if (o.action === 'setPolicy') s.setPolicy(o.policy);
-          else if (o.action === 'submit' && !closed) submit({ kind: 'echo', cls: 'a', tenant: 0, pin: undefined, timeoutMs: undefined, signal: undefined, idempotent: true, size: 3 });
+          else if (o.action === 'submit' && !closed)
+            submit({ kind: 'echo', cls: 'a', tenant: 0, pin: undefined, timeoutMs: undefined, signal: undefined, idempotent: true, size: 3 });
           else if (o.action === 'stats') s.stats();
           else if (o.action === 'throw') throw new Error(LISTENER_ERROR);
         });
@@ -242,7 +260,8 @@ async function runOne(ops: Op[], small: boolean): Promise<number> {
     const st = s.stats();
     const t = st.totals;
     assert.equal(t.submitted, t.completed + t.failed + t.cancelled + t.queued + t.inFlight, `totals ${JSON.stringify(t)}`);
-    for (const [name, c] of Object.entries(st.classes)) assert.equal(c.submitted, c.completed + c.failed + c.cancelled + c.queued + c.inFlight, `class ${name}`);
+    for (const [name, c] of Object.entries(st.classes))
+      assert.equal(c.submitted, c.completed + c.failed + c.cancelled + c.queued + c.inFlight, `class ${name}`);
     assert.equal(t.submitted + t.rejected, given, 'every task given was submitted or rejected');
     for (const x of tracked) assert.ok(x.settled <= 1, 'a promise settled twice');
     assert.deepEqual(otherUncaught, []);
@@ -253,7 +272,10 @@ async function runOne(ops: Op[], small: boolean): Promise<number> {
   for (const x of tracked) {
     assert.equal(x.settled, 1, `task ${JSON.stringify(x.spec)} settled ${x.settled} times after close`);
     const ok = allowed(x);
-    assert.ok(ok.has(x.outcome!), `task ${JSON.stringify(x.spec)} (aborted ${x.aborted}, faulted ${x.faulted}, closed ${x.closed}) ended ${x.outcome}; allowed ${[...ok].join(' ')}`);
+    assert.ok(
+      ok.has(x.outcome!),
+      `task ${JSON.stringify(x.spec)} (aborted ${x.aborted}, faulted ${x.faulted}, closed ${x.closed}) ended ${x.outcome}; allowed ${[...ok].join(' ')}`,
+    );
   }
   const t = s.stats().totals;
   assert.equal(t.queued + t.inFlight, 0);
@@ -273,6 +295,14 @@ try {
   );
   console.log(JSON.stringify({ runs, steps: totalSteps, listenerThrows }));
 } catch (e) {
-  console.log(JSON.stringify({ runs, steps: totalSteps, listenerThrows, failure: e instanceof Error ? `${e.message.split('\n').slice(0, 2).join(' ')}\ncause: ${String((e as { cause?: unknown }).cause)}\n${e.message}` : String(e) }));
+  console.log(
+    JSON.stringify({
+      runs,
+      steps: totalSteps,
+      listenerThrows,
+      failure:
+        e instanceof Error ? `${e.message.split('\n').slice(0, 2).join(' ')}\ncause: ${String((e as { cause?: unknown }).cause)}\n${e.message}` : String(e),
+    }),
+  );
   process.exitCode = 1;
 }

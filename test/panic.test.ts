@@ -9,7 +9,9 @@ import { CrossfairError } from '../src/index.js';
 for (const pool of ['rust', 'go', 'goffi']) {
   test(`a panic on ${pool} fails only its task`, async () => {
     await withScheduler({ ...ALL_PATHS, quarantine: false }, async (s) => {
-      const tasks = Array.from({ length: 200 }, (_, i) => (i % 10 === 3 ? { kind: 'panic', input: `boom ${i}`, pool } : { kind: 'echo', input: `ok ${i}`, pool }));
+      const tasks = Array.from({ length: 200 }, (_, i) =>
+        i % 10 === 3 ? { kind: 'panic', input: `boom ${i}`, pool } : { kind: 'echo', input: `ok ${i}`, pool },
+      );
       const results = await s.submitMany(tasks);
       results.forEach((r, i) => {
         if (i % 10 === 3) {

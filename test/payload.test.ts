@@ -35,7 +35,9 @@ function report<T>(r: Exit): T {
 const PATH_NAMES = ['rust', 'go', 'ffi'];
 
 test('an input detached in the tick of submit() fails that task with E_BAD_INPUT; the others run and the process lives', async () => {
-  const r = report<{ results: Record<string, Settled[]>; totals: { submitted: number; completed: number; failed: number; inFlight: number; queued: number } }>(await child(['detached']));
+  const r = report<{ results: Record<string, Settled[]>; totals: { submitted: number; completed: number; failed: number; inFlight: number; queued: number } }>(
+    await child(['detached']),
+  );
   for (const pool of PATH_NAMES) {
     const [before, viaClone, viaPort, after, later] = r.results[pool]!;
     assert.deepEqual(before, { ok: true, bytes: 'before' }, pool);
@@ -91,7 +93,7 @@ function tracking(bytes: number, fill: number, shared: boolean): { view: Uint8Ar
   return { view, resize: (n) => ab.resize(n) };
 }
 
-test('inputs resized after submit() fail with E_BAD_INPUT and never run on another task\'s or stale arena bytes', async () => {
+test("inputs resized after submit() fail with E_BAD_INPUT and never run on another task's or stale arena bytes", async () => {
   await withScheduler(ALL_PATHS, async (s) => {
     for (const pool of ['rust', 'go', 'goffi']) {
       // Blocks of the size classes used below, freed holding a secret: a
@@ -153,7 +155,10 @@ test('views over growable SharedArrayBuffers grown by another thread after submi
          Atomics.notify(go, 1);`,
         { eval: true, workerData: { sabs, go } },
       );
-      const victims = Array.from({ length: 64 }, (_, i) => ({ p: s.submit({ kind: 'echo', input: Buffer.alloc(40, 0x30 + (i % 10)), pool }), bytes: Buffer.alloc(40, 0x30 + (i % 10)) }));
+      const victims = Array.from({ length: 64 }, (_, i) => ({
+        p: s.submit({ kind: 'echo', input: Buffer.alloc(40, 0x30 + (i % 10)), pool }),
+        bytes: Buffer.alloc(40, 0x30 + (i % 10)),
+      }));
       const growing = Promise.allSettled(sabs.map((b) => s.submit({ kind: 'echo', input: new Uint8Array(b).fill(0x41), pool })));
       // Still the tick of submit(): the other thread grows every buffer
       // before the flush stages anything.
@@ -187,7 +192,10 @@ test('inputs that misreport their length are refused at submit(), never staged',
       const r = await s.submit({ kind: 'echo', input: liar, pool });
       assert.equal(r.output.length, 256, pool);
       for (const input of [wide, proxy]) {
-        await assert.rejects(s.submit({ kind: 'echo', input: input as Uint8Array, pool }), (e: unknown) => e instanceof CrossfairError && e.code === 'E_BAD_INPUT');
+        await assert.rejects(
+          s.submit({ kind: 'echo', input: input as Uint8Array, pool }),
+          (e: unknown) => e instanceof CrossfairError && e.code === 'E_BAD_INPUT',
+        );
       }
     }
   });
@@ -246,7 +254,11 @@ test('side segments: rounded to quarter powers of two, reused, bounded by the bu
   assert.equal(sideCapacity((64 << 20) + 1), 80 << 20);
   const registered = new Map<number, Uint8Array>();
   const dropped: number[] = [];
-  const sides = new SideSegments((id, u8) => void registered.set(id, u8), (id) => void (dropped.push(id), registered.delete(id)), 100 << 20);
+  const sides = new SideSegments(
+    (id, u8) => void registered.set(id, u8),
+    (id) => void (dropped.push(id), registered.delete(id)),
+    100 << 20,
+  );
   const a = sides.take(30 << 20) as Side;
   const b = sides.take(30 << 20) as Side;
   assert.equal(a.cap, 32 << 20);

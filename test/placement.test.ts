@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { leastLoaded, roundRobin, type PoolView } from '../src/placement/baselines.js';
 
-const all = new Map([['echo', 1], ['spin', 3]]);
+const all = new Map([
+  ['echo', 1],
+  ['spin', 3],
+]);
 const echoOnly = new Map([['echo', 1]]);
 const pool = (load: number, hasCredit = true, kinds: ReadonlyMap<string, number> = all): PoolView => ({ load, hasCredit, kinds });
 

@@ -69,13 +69,29 @@ test('a lasting change is followed despite the outlier clamp (3x, then 10x slowe
 test('fits size scaling: cost = 10 + 0.01·bytes', () => {
   const r = rng(4);
   const exact = new PoolModel('p', 1);
-  feed(exact, 'sha256', 200, (x) => 10 + 0.01 * x, r, 0, () => Math.floor(r() * 100_000));
+  feed(
+    exact,
+    'sha256',
+    200,
+    (x) => 10 + 0.01 * x,
+    r,
+    0,
+    () => Math.floor(r() * 100_000),
+  );
   near(exact.costUs('sha256', 0), 10, 0.05, 'fixed part');
   near(exact.costUs('sha256', 50_000), 510, 0.01, '50 KB');
   near(exact.costUs('sha256', 1_000_000), 10_010, 0.01, '1 MB (extrapolated)');
 
   const noisy = new PoolModel('p', 1);
-  feed(noisy, 'sha256', 300, (x) => 10 + 0.01 * x, r, 0.1, () => Math.floor(r() * 100_000));
+  feed(
+    noisy,
+    'sha256',
+    300,
+    (x) => 10 + 0.01 * x,
+    r,
+    0.1,
+    () => Math.floor(r() * 100_000),
+  );
   near(noisy.costUs('sha256', 50_000), 510, 0.1, 'noisy, 50 KB');
   near(noisy.costUs('sha256', 100_000), 1010, 0.1, 'noisy, 100 KB');
 });
@@ -83,7 +99,15 @@ test('fits size scaling: cost = 10 + 0.01·bytes', () => {
 test('sizes that do not vary fit no per-byte part (a flat cost, not noise)', () => {
   const r = rng(5);
   const m = new PoolModel('p', 1);
-  feed(m, 'spin', 100, () => 200, r, 0.2, () => 3);
+  feed(
+    m,
+    'spin',
+    100,
+    () => 200,
+    r,
+    0.2,
+    () => 3,
+  );
   const at3 = m.costUs('spin', 3)!;
   assert.equal(m.costUs('spin', 1 << 20), at3);
 });
@@ -200,7 +224,12 @@ test('backlog: charged at start, released at finish, zero when idle', () => {
 });
 
 test('property: estimates stay finite and non-negative whatever is observed', () => {
-  const sample = fc.tuple(fc.constantFrom('a', 'b'), fc.nat({ max: 1 << 24 }), fc.double({ min: 0, max: 1e9, noNaN: true }), fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: undefined }));
+  const sample = fc.tuple(
+    fc.constantFrom('a', 'b'),
+    fc.nat({ max: 1 << 24 }),
+    fc.double({ min: 0, max: 1e9, noNaN: true }),
+    fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: undefined }),
+  );
   fc.assert(
     fc.property(fc.array(sample, { maxLength: 200 }), fc.nat({ max: 1 << 24 }), (obs, x) => {
       const all: PoolModel[] = [];

@@ -16,7 +16,6 @@ function view(model: PoolModel, hasCredit = true, kinds: ReadonlySet<string> = A
   return { model, hasCredit, kinds, crossingUs: crossing };
 }
 
-
 const task = (kind: string, extra: Partial<PredictTask> = {}): PredictTask => ({ kind, inLen: 3, pin: -1, ...extra });
 const noRng = (): number => assert.fail('rng must not be used with <= 2 candidates');
 
@@ -152,7 +151,11 @@ test('property: equal tasks at full load are shared in proportion to speed (±1 
 
 test('a pool that slows down 3x sheds work to the other, and gets it back when it recovers', () => {
   const speed = (i: number, t: number): number => (i === 1 && t >= 200_000 && t < 400_000 ? 1 / 3 : 1);
-  const [before, slowed, after] = stream(speed, 600_000, [[50_000, 200_000], [250_000, 400_000], [450_000, 600_000]]) as [number, number][] as [[number, number], [number, number], [number, number]];
+  const [before, slowed, after] = stream(speed, 600_000, [
+    [50_000, 200_000],
+    [250_000, 400_000],
+    [450_000, 600_000],
+  ]) as [number, number][] as [[number, number], [number, number], [number, number]];
   const share = ([a, b]: [number, number]): number => b / (a + b);
   assert.ok(Math.abs(share(before) - 0.5) <= SHARE_BOUND, `before ${share(before)}`);
   assert.ok(Math.abs(share(slowed) - 0.25) <= SHARE_BOUND, `slowed ${share(slowed)}`);
@@ -168,23 +171,30 @@ test('property: never a pool without credit or without the kind; -1 only when no
     crossing: fc.double({ min: 0, max: 100, noNaN: true }),
   });
   fc.assert(
-    fc.property(fc.array(poolArb, { maxLength: 6 }), fc.constantFrom('echo', 'spin', 'sleep'), fc.boolean(), fc.integer({ min: -1, max: 6 }), fc.nat(), (specs, kind, io, pinRaw, seed) => {
-      const pools = specs.map((s, i) => {
-        const m = measured(`p${i}`, { [kind]: s.cost }, 2);
-        for (let k = 0; k < s.backlog; k++) m.start(kind, 3, undefined, 0);
-        return view(m, s.credit, new Set(s.kinds), s.crossing);
-      });
-      const pin = pinRaw < pools.length ? pinRaw : -1;
-      const t = task(kind, { io, pin });
-      const i = placeByPrediction(t, pools, rng(seed));
-      const ok = (p: PredictView): boolean => p.hasCredit && p.kinds.has(kind);
-      if (i >= 0) {
-        assert.ok(ok(pools[i]!), 'chosen pool has credit and the kind');
-        if (pin >= 0) assert.equal(i, pin);
-      } else if (pin >= 0) assert.ok(!ok(pools[pin]!));
-      else assert.ok(!pools.some(ok), 'a pool could take it');
-      assert.equal(placeByPrediction(t, pools, rng(seed)), i, 'deterministic given its inputs');
-    }),
+    fc.property(
+      fc.array(poolArb, { maxLength: 6 }),
+      fc.constantFrom('echo', 'spin', 'sleep'),
+      fc.boolean(),
+      fc.integer({ min: -1, max: 6 }),
+      fc.nat(),
+      (specs, kind, io, pinRaw, seed) => {
+        const pools = specs.map((s, i) => {
+          const m = measured(`p${i}`, { [kind]: s.cost }, 2);
+          for (let k = 0; k < s.backlog; k++) m.start(kind, 3, undefined, 0);
+          return view(m, s.credit, new Set(s.kinds), s.crossing);
+        });
+        const pin = pinRaw < pools.length ? pinRaw : -1;
+        const t = task(kind, { io, pin });
+        const i = placeByPrediction(t, pools, rng(seed));
+        const ok = (p: PredictView): boolean => p.hasCredit && p.kinds.has(kind);
+        if (i >= 0) {
+          assert.ok(ok(pools[i]!), 'chosen pool has credit and the kind');
+          if (pin >= 0) assert.equal(i, pin);
+        } else if (pin >= 0) assert.ok(!ok(pools[pin]!));
+        else assert.ok(!pools.some(ok), 'a pool could take it');
+        assert.equal(placeByPrediction(t, pools, rng(seed)), i, 'deterministic given its inputs');
+      },
+    ),
   );
 });
 

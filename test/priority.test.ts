@@ -52,27 +52,37 @@ for (const [label, workerNice, want] of [
   ['0 (unchanged)', 0, 0],
   ['19', 19, 19],
 ] as const) {
-  test(`workerNice ${label}: every worker thread of every transport runs at ${want}, and no other thread changes`, { skip: !linux && 'Linux only' }, async () => {
-    const before = threads();
-    const main = String(process.pid);
-    const opt = workerNice === undefined ? {} : { workerNice };
-    await withScheduler(
-      { pools: { rust: { runtime: 'rust', workers: 2, ...opt }, go: { runtime: 'go', workers: 2, ...opt }, goffi: { runtime: 'go', workers: 1, transport: 'ffi', ...opt } } },
-      async (s) => {
-        // Each pool has run tasks, so every worker thread has started.
-        const r = await s.submitMany(['rust', 'go', 'goffi'].flatMap((pool) => Array.from({ length: 8 }, () => ({ kind: 'spin', input: '500', pool }))));
-        assert.ok(r.every((x) => !(x instanceof Error)));
-        const rust = await settledWorkers(before, 'crossfair-rust-', 2);
-        const go = await settledWorkers(before, 'crossfair-go-', 3);
-        assert.deepEqual(rust, [want, want], `rust workers ${rust}`);
-        // 2 workers of the shim pool + 1 of the ffi pool, one Go runtime.
-        assert.deepEqual(go, [want, want, want], `go workers ${go}`);
-        const now = threads();
-        assert.equal(nice(now, main), nice(before, main), "the event loop's thread keeps its priority");
-        for (const [tid, [name, n]] of now) {
-          if (!name.startsWith('crossfair-')) assert.equal(n, nice(before, main), `thread ${tid} (${name}) changed priority`);
-        }
-      },
-    );
-  });
+  test(
+    `workerNice ${label}: every worker thread of every transport runs at ${want}, and no other thread changes`,
+    { skip: !linux && 'Linux only' },
+    async () => {
+      const before = threads();
+      const main = String(process.pid);
+      const opt = workerNice === undefined ? {} : { workerNice };
+      await withScheduler(
+        {
+          pools: {
+            rust: { runtime: 'rust', workers: 2, ...opt },
+            go: { runtime: 'go', workers: 2, ...opt },
+            goffi: { runtime: 'go', workers: 1, transport: 'ffi', ...opt },
+          },
+        },
+        async (s) => {
+          // Each pool has run tasks, so every worker thread has started.
+          const r = await s.submitMany(['rust', 'go', 'goffi'].flatMap((pool) => Array.from({ length: 8 }, () => ({ kind: 'spin', input: '500', pool }))));
+          assert.ok(r.every((x) => !(x instanceof Error)));
+          const rust = await settledWorkers(before, 'crossfair-rust-', 2);
+          const go = await settledWorkers(before, 'crossfair-go-', 3);
+          assert.deepEqual(rust, [want, want], `rust workers ${rust}`);
+          // 2 workers of the shim pool + 1 of the ffi pool, one Go runtime.
+          assert.deepEqual(go, [want, want, want], `go workers ${go}`);
+          const now = threads();
+          assert.equal(nice(now, main), nice(before, main), "the event loop's thread keeps its priority");
+          for (const [tid, [name, n]] of now) {
+            if (!name.startsWith('crossfair-')) assert.equal(n, nice(before, main), `thread ${tid} (${name}) changed priority`);
+          }
+        },
+      );
+    },
+  );
 }

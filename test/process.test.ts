@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { root } from './helpers.js';
 import { runChild, type Exit } from './child.js';
 
-
 const CRASH = /fatal error|SIGSEGV|SIGABRT|panicked|goroutine \d+|Segmentation fault|core dumped|non-Go code set up signal handler/;
 /** Upper bound on a child's life; a hang fails the test instead of the suite. */
 const CHILD_DEADLINE_MS = 60_000;
@@ -121,7 +120,10 @@ test("regression: 'breaker' and 'health' listeners that throw surface as uncaugh
   assert.ok(out.thrown.length > 0, 'listener errors reached uncaughtException');
   for (const m of out.thrown) assert.match(m, /^listener: (breaker|health) (rust|go|goffi) /);
   for (const pool of ['rust', 'go', 'goffi']) {
-    assert.ok(out.thrown.some((m) => m.startsWith(`listener: breaker ${pool} open`)), `${pool}: its breaker opened`);
+    assert.ok(
+      out.thrown.some((m) => m.startsWith(`listener: breaker ${pool} open`)),
+      `${pool}: its breaker opened`,
+    );
     assert.equal(out.outcomes[pool]!.healed, 'ok', `${pool} serves again: ${JSON.stringify(out.outcomes[pool])}`);
   }
   const t = out.totals;

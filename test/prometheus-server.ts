@@ -84,7 +84,11 @@ export async function scrapeUtilization(s: Scheduler, { deadlineMs = 15_000 }: {
  * Prometheus scraping it and waits for one utilization series per runtime
  * in `runtimes`, each in (0, 1]. `check` runs on every poll (to fail fast).
  */
-export async function scrapeTarget(target: string, runtimes: string[], { deadlineMs = 15_000, check = () => undefined }: { deadlineMs?: number; check?: () => void } = {}): Promise<ScrapeResult> {
+export async function scrapeTarget(
+  target: string,
+  runtimes: string[],
+  { deadlineMs = 15_000, check = () => undefined }: { deadlineMs?: number; check?: () => void } = {},
+): Promise<ScrapeResult> {
   try {
     accessSync(PROMETHEUS_BIN, constants.X_OK);
   } catch {
@@ -98,7 +102,17 @@ export async function scrapeTarget(target: string, runtimes: string[], { deadlin
     const config = join(dir, 'prometheus.yml');
     writeFileSync(
       config,
-      ['global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'scrape_configs:', '  - job_name: crossfair', '    metrics_path: /metrics', '    static_configs:', `      - targets: ['${target}']`, ''].join('\n'),
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  evaluation_interval: 1s',
+        'scrape_configs:',
+        '  - job_name: crossfair',
+        '    metrics_path: /metrics',
+        '    static_configs:',
+        `      - targets: ['${target}']`,
+        '',
+      ].join('\n'),
     );
     prom = await startPrometheus(config, join(dir, 'data'), deadline);
     const version = (await getJson<{ data?: { version?: string } }>(prom, '/api/v1/status/buildinfo')).data?.version ?? '?';
@@ -107,7 +121,9 @@ export async function scrapeTarget(target: string, runtimes: string[], { deadlin
     let last = 'no answer yet';
     for (;;) {
       check();
-      const r = await getJson<PromVector>(prom, `/api/v1/query?query=${encodeURIComponent(UTILIZATION_QUERY)}`).catch((e: unknown) => ({ status: 'error', error: String(e) }) as PromVector);
+      const r = await getJson<PromVector>(prom, `/api/v1/query?query=${encodeURIComponent(UTILIZATION_QUERY)}`).catch(
+        (e: unknown) => ({ status: 'error', error: String(e) }) as PromVector,
+      );
       last = JSON.stringify(r);
       const utilization: Record<string, number> = {};
       for (const row of r.data?.result ?? []) utilization[row.metric.runtime ?? '?'] = Number(row.value[1]);
@@ -117,7 +133,9 @@ export async function scrapeTarget(target: string, runtimes: string[], { deadlin
       }
       if (performance.now() > deadline) {
         const targets = await getJson<unknown>(prom, '/api/v1/targets').then(JSON.stringify, String);
-        throw new Error(`no utilization > 0 for runtimes ${want.join(', ')} within ${deadlineMs} ms\nlast answer: ${last}\ntargets: ${targets}\nprometheus log:\n${prom.log()}`);
+        throw new Error(
+          `no utilization > 0 for runtimes ${want.join(', ')} within ${deadlineMs} ms\nlast answer: ${last}\ntargets: ${targets}\nprometheus log:\n${prom.log()}`,
+        );
       }
       await delay(POLL_MS);
     }
@@ -198,7 +216,9 @@ async function startPrometheus(config: string, data: string, deadline: number): 
 
 function spawnPrometheus(config: string, data: string, port: number): Prometheus & { ended(): boolean } {
   const listenAddress = `127.0.0.1:${port}`;
-  const child = spawn(PROMETHEUS_BIN, [`--config.file=${config}`, `--storage.tsdb.path=${data}`, `--web.listen-address=${listenAddress}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(PROMETHEUS_BIN, [`--config.file=${config}`, `--storage.tsdb.path=${data}`, `--web.listen-address=${listenAddress}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let log = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     log = (log + chunk).slice(-LOG_TAIL);

@@ -50,7 +50,9 @@ test("one tenant's panicking tasks do not take the pools from another tenant", a
 test('a kind quarantined on one pool goes to another, the pool keeps serving other kinds, and a task only that pool could run is refused naming the kind', async () => {
   await withScheduler({ ...BOTH, quarantine: { openMs: 60_000 } }, async (s) => {
     const events: string[] = [];
-    s.on('quarantine', (e: { pool: string; kind: string; from: string; to: string; reason: string }) => events.push(`${e.pool} ${e.kind} ${e.from}->${e.to}: ${e.reason}`));
+    s.on('quarantine', (e: { pool: string; kind: string; from: string; to: string; reason: string }) =>
+      events.push(`${e.pool} ${e.kind} ${e.from}->${e.to}: ${e.reason}`),
+    );
     // One batch of 10 (under the pool's first credit): all run and panic; the 5th opens the quarantine.
     const first = await s.submitMany(Array.from({ length: 10 }, (_, i) => ({ kind: 'panic', input: `boom ${i}`, pool: 'rust' })));
     assert.deepEqual(
@@ -71,7 +73,11 @@ test('a kind quarantined on one pool goes to another, the pool keeps serving oth
     const moved = (await settle(s.submit({ kind: 'panic', input: 'elsewhere' }))) as { code: string; pool?: string };
     assert.deepEqual([moved.code, moved.pool], ['E_TASK_PANIC', 'go']);
     // Pinned to rust, it is refused, naming the kind and the reason.
-    await expectCode(s.submit({ kind: 'panic', input: 'x', pool: 'rust' }), 'E_POOL_UNAVAILABLE', /no pool can run panic now: rust \(panic quarantined: 5 tasks in a row panicked\)/);
+    await expectCode(
+      s.submit({ kind: 'panic', input: 'x', pool: 'rust' }),
+      'E_POOL_UNAVAILABLE',
+      /no pool can run panic now: rust \(panic quarantined: 5 tasks in a row panicked\)/,
+    );
     const text = await s.metrics();
     assert.match(text, /^crossfair_pool_kind_quarantined\{pool="rust",runtime="rust",kind="panic"\} 1$/m);
     assert.match(text, /^crossfair_pool_kind_quarantines_total\{pool="rust",runtime="rust",kind="panic"\} 1$/m);

@@ -43,8 +43,25 @@ type Op =
 
 const ops = fc.array(
   fc.oneof(
-    { weight: 5, arbitrary: fc.record({ op: fc.constant('push' as const), cls: fc.nat(CLASSES.length - 1), tenant: fc.nat(6), lane: fc.nat(LANES.length - 1), canary: fc.boolean(), n: fc.integer({ min: 1, max: 4 }) }) },
-    { weight: 5, arbitrary: fc.record({ op: fc.constant('serve' as const), blocked: fc.array(fc.boolean(), { minLength: LANES.length, maxLength: LANES.length }), n: fc.integer({ min: 1, max: 6 }) }) },
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        op: fc.constant('push' as const),
+        cls: fc.nat(CLASSES.length - 1),
+        tenant: fc.nat(6),
+        lane: fc.nat(LANES.length - 1),
+        canary: fc.boolean(),
+        n: fc.integer({ min: 1, max: 4 }),
+      }),
+    },
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        op: fc.constant('serve' as const),
+        blocked: fc.array(fc.boolean(), { minLength: LANES.length, maxLength: LANES.length }),
+        n: fc.integer({ min: 1, max: 6 }),
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('cancel' as const), pick: fc.nat(1000) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 8 }) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('switch' as const), to: fc.constantFrom('fair' as const, 'fifo' as const, 'split' as const) }) },
@@ -70,7 +87,16 @@ function run(list: Op[], start: 'fair' | 'fifo' | 'split'): number {
     steps++;
     if (o.op === 'push') {
       for (let k = 0; k < o.n; k++) {
-        const t: Item = { className: CLASSES[o.cls]!.name, tenant: `t${o.tenant}`, enqueuedAt: now, queued: true, laneKey: LANES[o.lane]!, seq: seq++, canary: o.canary, estimateUs: 100 };
+        const t: Item = {
+          className: CLASSES[o.cls]!.name,
+          tenant: `t${o.tenant}`,
+          enqueuedAt: now,
+          queued: true,
+          laneKey: LANES[o.lane]!,
+          seq: seq++,
+          canary: o.canary,
+          estimateUs: 100,
+        };
         all.push(t);
         queued.push(t);
         q.push(t);
@@ -110,7 +136,11 @@ function run(list: Op[], start: 'fair' | 'fifo' | 'split'): number {
       now += o.ms;
     } else {
       const moving = q.drain();
-      assert.deepEqual(moving, [...queued].sort((x, y) => x.seq - y.seq), 'drain hands back exactly the queued tasks, in arrival order');
+      assert.deepEqual(
+        moving,
+        [...queued].sort((x, y) => x.seq - y.seq),
+        'drain hands back exactly the queued tasks, in arrival order',
+      );
       assert.equal(q.live, 0);
       ({ q, fair } = make(o.to));
       for (const t of moving) q.push(t);

@@ -10,7 +10,29 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { root } from './helpers.js';
 
-const TEXT = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.md', '.rs', '.go', '.c', '.cc', '.h', '.json', '.toml', '.gyp', '.yml', '.yaml', '.sh', '.html', '.css', '']);
+const TEXT = new Set([
+  '.ts',
+  '.mts',
+  '.cts',
+  '.js',
+  '.mjs',
+  '.cjs',
+  '.md',
+  '.rs',
+  '.go',
+  '.c',
+  '.cc',
+  '.h',
+  '.json',
+  '.toml',
+  '.gyp',
+  '.yml',
+  '.yaml',
+  '.sh',
+  '.html',
+  '.css',
+  '',
+]);
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'dist-test', 'build', 'target', 'prebuilds', 'results']);
 
 /** The repository's text files: what git tracks (and would add), else a walk that skips build output. */

@@ -74,7 +74,10 @@ test('hangs on one pool end E_TIMEOUT, the pool leaves healthy, and work goes on
     for (const t of timeouts) assert.equal((t as { code: string }).code, 'E_TIMEOUT');
     assert.ok(timeouts.length > 0, 'some tasks went to go and hung');
     const done = outcomes.filter((r): r is TaskResult => 'output' in r);
-    assert.ok(done.every((r) => r.pool === 'rust'), 'nothing completes on a pool where every task hangs');
+    assert.ok(
+      done.every((r) => r.pool === 'rust'),
+      'nothing completes on a pool where every task hangs',
+    );
     assert.ok(done.length > timeouts.length, `rust carried the load: ${done.length} done, ${timeouts.length} timed out`);
     assert.ok(health.length > 0 && health[0] !== 'healthy', `go health: ${health.join(',')}`);
     s.inject('go', null);
@@ -108,7 +111,11 @@ test('a pool that fails every task it runs opens its breaker after a few, though
   await withScheduler({ ...BOTH, breaker: { openMs: 60_000 } }, async (s) => {
     s.inject('go', { errorRate: 1 });
     const rs = await s.submitMany(Array.from({ length: 2000 }, (_, i) => ({ kind: 'sha256', input: `x${i}`, idempotent: true })));
-    assert.deepEqual(rs.filter((r) => r instanceof Error), [], 'every idempotent task completed');
+    assert.deepEqual(
+      rs.filter((r) => r instanceof Error),
+      [],
+      'every idempotent task completed',
+    );
     const go = s.stats().pools.go!;
     assert.ok(go.failed > 0, 'tasks were placed on go');
     assert.equal(go.completed, 0);

@@ -49,7 +49,13 @@ test('regression: completions that do not check out are counted, and a bad one n
   complete(b, STATUS.OK, 3);
   assert.equal(ring.drain(), 1);
   assert.equal(ring.anomalies, 4);
-  assert.deepEqual(settled.map(([o, c]) => [o, c.status]), [['a', STATUS.BAD_DESCRIPTOR], ['b', STATUS.OK]]);
+  assert.deepEqual(
+    settled.map(([o, c]) => [o, c.status]),
+    [
+      ['a', STATUS.BAD_DESCRIPTOR],
+      ['b', STATUS.OK],
+    ],
+  );
 });
 
 test('each pool reports its anomalies in stats(): 0 on the real pools', async () => {

@@ -27,7 +27,14 @@ test('a fraction of tasks by arrival hash, spread evenly; listed classes always'
 });
 
 test('the split queue offers the earlier arrival of the two arms, unless only the other can be placed', () => {
-  const item = (seq: number, canary: boolean): ArmItem & { queued: boolean } => ({ seq, canary, queued: true, className: 'c', tenant: undefined, enqueuedAt: 0 });
+  const item = (seq: number, canary: boolean): ArmItem & { queued: boolean } => ({
+    seq,
+    canary,
+    queued: true,
+    className: 'c',
+    tenant: undefined,
+    enqueuedAt: 0,
+  });
   const q = new SplitQueue(new FifoQueue<ReturnType<typeof item>>(), new FifoQueue<ReturnType<typeof item>>(), false, false);
   const xs = [item(0, false), item(1, true), item(2, true), item(3, false)];
   xs.forEach((x) => q.push(x));
@@ -46,33 +53,41 @@ test('the split queue offers the earlier arrival of the two arms, unless only th
 });
 
 test('rollout on the real pools: both arms served and compared in stats(), nothing lost', async () => {
-  await withScheduler({ ...BOTH, policy: 'fifo', classes: { main: { weight: 1 }, beta: { weight: 1 } }, rollout: { policy: 'fair', classes: ['beta'], fraction: 0.25 } }, async (s) => {
-    const tasks = Array.from({ length: 2000 }, (_, i) => s.submit({ kind: i % 2 ? 'echo' : 'spin', input: i % 2 ? 'x' : '20', class: i % 10 === 0 ? 'beta' : 'main' }));
-    const results = await Promise.all(tasks);
-    assert.equal(results.length, 2000);
-    const r = s.stats().rollout!;
-    assert.equal(r.baseline.policy, 'fifo');
-    assert.equal(r.candidate.policy, 'fair');
-    assert.equal(r.baseline.submitted + r.candidate.submitted, 2000);
-    // 200 beta tasks always, and about a quarter of the other 1800.
-    assert.ok(r.candidate.submitted >= 200 + 1800 * 0.18 && r.candidate.submitted <= 200 + 1800 * 0.32, `candidate ${r.candidate.submitted}`);
-    assert.equal(r.baseline.completed, r.baseline.submitted);
-    assert.equal(r.candidate.completed, r.candidate.submitted);
-    assert.ok(r.candidate.execMeanUs > 0 && r.baseline.waitP99Ms >= 0);
-    // The baseline's policy can change under a rollout; the candidate keeps its own.
-    const more = Array.from({ length: 500 }, () => s.submit({ kind: 'spin', input: '50' }));
-    s.setPolicy('round-robin');
-    await Promise.all(more);
-    assert.equal(s.stats().rollout!.baseline.policy, 'round-robin');
-    assert.equal(s.stats().rollout!.candidate.policy, 'fair');
-    assert.equal(s.stats().totals.completed, 2500);
-    assertAccounting(s);
-  });
+  await withScheduler(
+    { ...BOTH, policy: 'fifo', classes: { main: { weight: 1 }, beta: { weight: 1 } }, rollout: { policy: 'fair', classes: ['beta'], fraction: 0.25 } },
+    async (s) => {
+      const tasks = Array.from({ length: 2000 }, (_, i) =>
+        s.submit({ kind: i % 2 ? 'echo' : 'spin', input: i % 2 ? 'x' : '20', class: i % 10 === 0 ? 'beta' : 'main' }),
+      );
+      const results = await Promise.all(tasks);
+      assert.equal(results.length, 2000);
+      const r = s.stats().rollout!;
+      assert.equal(r.baseline.policy, 'fifo');
+      assert.equal(r.candidate.policy, 'fair');
+      assert.equal(r.baseline.submitted + r.candidate.submitted, 2000);
+      // 200 beta tasks always, and about a quarter of the other 1800.
+      assert.ok(r.candidate.submitted >= 200 + 1800 * 0.18 && r.candidate.submitted <= 200 + 1800 * 0.32, `candidate ${r.candidate.submitted}`);
+      assert.equal(r.baseline.completed, r.baseline.submitted);
+      assert.equal(r.candidate.completed, r.candidate.submitted);
+      assert.ok(r.candidate.execMeanUs > 0 && r.baseline.waitP99Ms >= 0);
+      // The baseline's policy can change under a rollout; the candidate keeps its own.
+      const more = Array.from({ length: 500 }, () => s.submit({ kind: 'spin', input: '50' }));
+      s.setPolicy('round-robin');
+      await Promise.all(more);
+      assert.equal(s.stats().rollout!.baseline.policy, 'round-robin');
+      assert.equal(s.stats().rollout!.candidate.policy, 'fair');
+      assert.equal(s.stats().totals.completed, 2500);
+      assertAccounting(s);
+    },
+  );
 });
 
 test('rollout options are checked', () => {
   const bad = (rollout: unknown, re: RegExp): void =>
-    assert.throws(() => resolveOptions({ classes: { a: {} }, rollout }), (e: unknown) => e instanceof CrossfairError && e.code === 'E_BAD_OPTIONS' && re.test(e.message));
+    assert.throws(
+      () => resolveOptions({ classes: { a: {} }, rollout }),
+      (e: unknown) => e instanceof CrossfairError && e.code === 'E_BAD_OPTIONS' && re.test(e.message),
+    );
   bad({ policy: 'lottery', fraction: 0.1 }, /rollout.policy/);
   bad({ policy: 'fair' }, /name classes or a fraction/);
   bad({ policy: 'fair', classes: ['nope'] }, /rollout.classes\[0\]: no class "nope"/);

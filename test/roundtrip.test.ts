@@ -9,7 +9,11 @@ const ABC = createHash('sha256').update('abc').digest('hex');
 
 test("sha256 of 'abc' on go and on rust equals node:crypto's digest", async () => {
   await withScheduler(ALL_PATHS, async (s) => {
-    for (const [pool, runtime] of [['go', 'go'], ['rust', 'rust'], ['goffi', 'go']] as const) {
+    for (const [pool, runtime] of [
+      ['go', 'go'],
+      ['rust', 'rust'],
+      ['goffi', 'go'],
+    ] as const) {
       const r = await s.submit({ kind: 'sha256', input: 'abc', pool });
       assert.equal(Buffer.from(r.output).toString('hex'), ABC);
       assert.equal(r.pool, pool);

@@ -40,7 +40,10 @@ test('switching fifo → fair → round-robin while tasks queue loses and duplic
 test("setPolicy refuses an unknown policy and keeps the current one; 'fair' is the default", async () => {
   await withScheduler({ pools: { rust: { runtime: 'rust', workers: 1 } } }, async (s) => {
     assert.equal(s.stats().policy, 'fair');
-    await expectCode(Promise.resolve().then(() => s.setPolicy('lottery' as never)), 'E_BAD_OPTIONS');
+    await expectCode(
+      Promise.resolve().then(() => s.setPolicy('lottery' as never)),
+      'E_BAD_OPTIONS',
+    );
     assert.equal(s.stats().policy, 'fair');
   });
 });

@@ -53,9 +53,18 @@ interface Running {
  * Runs until `untilMs`. `source(nowMs)` is asked for new tasks at every
  * event; it returns tasks to enqueue (keeping classes backlogged is its job).
  */
-export function simulate(classes: FairClass[], pools: SimPool[], untilMs: number, source: (nowMs: number, queued: (cls: string) => number) => SimTask[]): SimResult {
+export function simulate(
+  classes: FairClass[],
+  pools: SimPool[],
+  untilMs: number,
+  source: (nowMs: number, queued: (cls: string) => number) => SimTask[],
+): SimResult {
   let now = 0;
-  const q = new FairQueue<SimTask>(classes, () => now, pools.reduce((n, p) => n + p.workers, 0));
+  const q = new FairQueue<SimTask>(
+    classes,
+    () => now,
+    pools.reduce((n, p) => n + p.workers, 0),
+  );
   const queuedPerClass = new Map<string, number>(classes.map((c) => [c.name, 0]));
   const served: Record<string, number> = Object.fromEntries(classes.map((c) => [c.name, 0]));
   const maxWaitMs: Record<string, number> = Object.fromEntries(classes.map((c) => [c.name, 0]));

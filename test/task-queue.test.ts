@@ -42,26 +42,30 @@ test('a queue that starts small grows like a large one', () => {
 
 test('behaves like an array model under random operations (property)', () => {
   fc.assert(
-    fc.property(fc.array(fc.oneof(fc.constant('push'), fc.constant('shift'), fc.constant('cancel')), { maxLength: 3000 }), fc.constantFrom(1, SMALL_CAPACITY, 1024), (ops, capacity) => {
-      const q = new TaskQueue<Item>(capacity);
-      const model: Item[] = [];
-      let next = 0;
-      for (const op of ops) {
-        if (op === 'push') {
-          const it = new Item(next++);
-          q.push(it);
-          model.push(it);
-        } else if (op === 'shift') {
-          const got = q.shift();
-          const want = model.shift();
-          assert.equal(got, want);
-        } else if (op === 'cancel' && model.length > 0) {
-          const it = model.splice(model.length >> 1, 1)[0]!;
-          it.queued = false;
-          q.cancelled();
+    fc.property(
+      fc.array(fc.oneof(fc.constant('push'), fc.constant('shift'), fc.constant('cancel')), { maxLength: 3000 }),
+      fc.constantFrom(1, SMALL_CAPACITY, 1024),
+      (ops, capacity) => {
+        const q = new TaskQueue<Item>(capacity);
+        const model: Item[] = [];
+        let next = 0;
+        for (const op of ops) {
+          if (op === 'push') {
+            const it = new Item(next++);
+            q.push(it);
+            model.push(it);
+          } else if (op === 'shift') {
+            const got = q.shift();
+            const want = model.shift();
+            assert.equal(got, want);
+          } else if (op === 'cancel' && model.length > 0) {
+            const it = model.splice(model.length >> 1, 1)[0]!;
+            it.queued = false;
+            q.cancelled();
+          }
+          assert.equal(q.live, model.length);
         }
-        assert.equal(q.live, model.length);
-      }
-    }),
+      },
+    ),
   );
 });

@@ -38,8 +38,15 @@ test('spans per task once a provider is registered; none before', async () => {
     const [ok, failed, retried] = tasks;
     assert.equal(ok!.attributes['crossfair.pool'], 'rust');
     assert.equal(ok!.attributes['crossfair.tenant'], 'acme');
-    assert.deepEqual(ok!.events.map((e) => e.name), ['dispatched', 'completed']);
-    const children = (t: typeof ok) => spans.filter((x) => x.parentSpanContext?.spanId === t!.spanContext().spanId).map((x) => x.name).sort();
+    assert.deepEqual(
+      ok!.events.map((e) => e.name),
+      ['dispatched', 'completed'],
+    );
+    const children = (t: typeof ok) =>
+      spans
+        .filter((x) => x.parentSpanContext?.spanId === t!.spanContext().spanId)
+        .map((x) => x.name)
+        .sort();
     assert.deepEqual(children(ok), ['crossfair.native', 'crossfair.queued']);
     const native = spans.find((x) => x.name === 'crossfair.native' && x.parentSpanContext?.spanId === ok!.spanContext().spanId)!;
     const ms = (native.endTime[0] - native.startTime[0]) * 1e3 + (native.endTime[1] - native.startTime[1]) / 1e6;

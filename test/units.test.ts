@@ -8,7 +8,14 @@ import { BusyMeter, SampleWindow } from '../src/observability/windows.js';
 
 test('kind lists parse and ignore junk', () => {
   const m = parseKindList('1=echo,2=sha256,x=bad,=none,70000=big,3= spin ');
-  assert.deepEqual([...m], [['echo', 1], ['sha256', 2], ['spin', 3]]);
+  assert.deepEqual(
+    [...m],
+    [
+      ['echo', 1],
+      ['sha256', 2],
+      ['spin', 3],
+    ],
+  );
 });
 
 test('native error messages keep their code', () => {

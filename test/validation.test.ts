@@ -60,7 +60,12 @@ test('payloads above maxPayloadBytes are refused before crossing', async () => {
 
 test('beyond maxQueue, submit fails with E_QUEUE_FULL', async () => {
   await withScheduler({ pools: { rust: { runtime: 'rust', workers: 1, maxInFlight: 1 } }, maxQueue: 3 }, async (s) => {
-    const accepted = [s.submit({ kind: 'sleep', input: '20000' }), s.submit({ kind: 'echo', input: '' }), s.submit({ kind: 'echo', input: '' }), s.submit({ kind: 'echo', input: '' })];
+    const accepted = [
+      s.submit({ kind: 'sleep', input: '20000' }),
+      s.submit({ kind: 'echo', input: '' }),
+      s.submit({ kind: 'echo', input: '' }),
+      s.submit({ kind: 'echo', input: '' }),
+    ];
     // All four were submitted in one tick, before any flush: the fourth found three queued.
     await expectCode(s.submit({ kind: 'echo', input: '' }), 'E_QUEUE_FULL', /maxQueue is 3/);
     const settled = await Promise.allSettled(accepted);
@@ -110,9 +115,21 @@ test('bad options fail with E_BAD_OPTIONS naming the option', async () => {
 
 test('inject validates its arguments', async () => {
   await withScheduler(BOTH, async (s) => {
-    assert.throws(() => s.inject('nope', null), (e: CrossfairError) => e.code === 'E_BAD_INPUT');
-    assert.throws(() => s.inject('go', { errorRate: 2 }), (e: CrossfairError) => e.code === 'E_BAD_INPUT');
-    assert.throws(() => s.inject('go', { delayFactor: 0.5 }), (e: CrossfairError) => e.code === 'E_BAD_INPUT');
-    assert.throws(() => s.inject('go', { bogus: 1 } as never), (e: CrossfairError) => e.code === 'E_BAD_INPUT');
+    assert.throws(
+      () => s.inject('nope', null),
+      (e: CrossfairError) => e.code === 'E_BAD_INPUT',
+    );
+    assert.throws(
+      () => s.inject('go', { errorRate: 2 }),
+      (e: CrossfairError) => e.code === 'E_BAD_INPUT',
+    );
+    assert.throws(
+      () => s.inject('go', { delayFactor: 0.5 }),
+      (e: CrossfairError) => e.code === 'E_BAD_INPUT',
+    );
+    assert.throws(
+      () => s.inject('go', { bogus: 1 } as never),
+      (e: CrossfairError) => e.code === 'E_BAD_INPUT',
+    );
   });
 });

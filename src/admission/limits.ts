@@ -51,7 +51,8 @@ export class Limits {
         bucket = new TokenBucket(c.tenantRatePerSec, defaultBurst(c.tenantRatePerSec), now);
         this.tenants.set(key, bucket);
       }
-      if (!bucket.has(now)) throw refusal('E_RATE_LIMITED', `tenant ${JSON.stringify(key.slice(0, 64))} of class ${c.name} is over ${c.tenantRatePerSec} tasks/s`);
+      if (!bucket.has(now))
+        throw refusal('E_RATE_LIMITED', `tenant ${JSON.stringify(key.slice(0, 64))} of class ${c.name} is over ${c.tenantRatePerSec} tasks/s`);
     }
     if (this.rate !== undefined && !this.rate.take(now)) throw refusal('E_RATE_LIMITED', `class ${c.name} is over ${c.ratePerSec} tasks/s`);
     bucket?.take(now);

@@ -52,7 +52,8 @@ export function checkTask(raw: unknown, ctx: TaskContext): CheckedTask {
   }
   if (typeof t.kind !== 'string') throw badInput('task.kind must be a string');
   const kind = builtinKind(t.kind);
-  if (!kind || !ctx.kinds.has(t.kind)) throw new CrossfairError('E_UNKNOWN_KIND', `no pool implements kind ${JSON.stringify(t.kind.slice(0, 64))}`, { kind: t.kind.slice(0, 64) });
+  if (!kind || !ctx.kinds.has(t.kind))
+    throw new CrossfairError('E_UNKNOWN_KIND', `no pool implements kind ${JSON.stringify(t.kind.slice(0, 64))}`, { kind: t.kind.slice(0, 64) });
   const input = t.input;
   let inLen: number;
   if (typeof input === 'string') inLen = Buffer.byteLength(input, 'utf8');
@@ -64,12 +65,14 @@ export function checkTask(raw: unknown, ctx: TaskContext): CheckedTask {
 
   const className = t.class ?? ctx.defaultClass;
   if (typeof className !== 'string' || !ctx.classes.has(className)) throw badInput(`unknown class ${show(className)}`);
-  if (t.tenant !== undefined && (typeof t.tenant !== 'string' || t.tenant.length > 256)) throw badInput('task.tenant must be a string of at most 256 characters');
+  if (t.tenant !== undefined && (typeof t.tenant !== 'string' || t.tenant.length > 256))
+    throw badInput('task.tenant must be a string of at most 256 characters');
   if (t.pool !== undefined) {
     if (typeof t.pool !== 'string') throw badInput('task.pool must be a string');
     const kinds = ctx.pools.get(t.pool);
     if (!kinds) throw badInput(`unknown pool ${JSON.stringify(t.pool.slice(0, 64))}`);
-    if (!kinds.has(kind.name)) throw new CrossfairError('E_UNKNOWN_KIND', `pool ${t.pool} does not implement kind ${kind.name}`, { pool: t.pool, kind: kind.name });
+    if (!kinds.has(kind.name))
+      throw new CrossfairError('E_UNKNOWN_KIND', `pool ${t.pool} does not implement kind ${kind.name}`, { pool: t.pool, kind: kind.name });
   }
   if (t.estimate !== undefined) checkEstimate(t.estimate);
   if (t.timeoutMs !== undefined && (typeof t.timeoutMs !== 'number' || !Number.isFinite(t.timeoutMs) || t.timeoutMs <= 0 || t.timeoutMs > MAX_TIMEOUT_MS)) {

@@ -69,7 +69,8 @@ export async function serveDashboard(scheduler: DashboardSource, options?: Dashb
   const server = createServer((req, res) => answer(req, res, scheduler, assets, metrics));
 
   await new Promise<void>((resolve, reject) => {
-    const fail = (e: Error): void => reject(new CrossfairError('E_BAD_OPTIONS', `serveDashboard: cannot listen on ${host}:${port}: ${e.message}`, { causes: [e] }));
+    const fail = (e: Error): void =>
+      reject(new CrossfairError('E_BAD_OPTIONS', `serveDashboard: cannot listen on ${host}:${port}: ${e.message}`, { causes: [e] }));
     server.once('error', fail);
     server.listen(port, host, () => {
       server.off('error', fail);
@@ -97,7 +98,13 @@ export async function serveDashboard(scheduler: DashboardSource, options?: Dashb
 }
 
 /** Step 2 of the header. */
-function answer(req: IncomingMessage, res: ServerResponse, scheduler: DashboardSource, assets: ReadonlyMap<string, Asset>, metrics: ReturnType<Scheduler['metricsHandler']>): void {
+function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  scheduler: DashboardSource,
+  assets: ReadonlyMap<string, Asset>,
+  metrics: ReturnType<Scheduler['metricsHandler']>,
+): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
     return;

@@ -99,35 +99,63 @@ function register(registry: Registry, prefix: string, src: MetricsSource, done: 
       return rows;
     });
   };
-  const classPool = (pick: (c: number, p: number) => FastHistogram): (() => [Labels, FastHistogram][]) => () =>
-    classes.flatMap((cls, c) => pools.map((_, p) => [{ class: cls, ...poolLabels(p) }, pick(c, p)] as [Labels, FastHistogram]));
+  const classPool =
+    (pick: (c: number, p: number) => FastHistogram): (() => [Labels, FastHistogram][]) =>
+    () =>
+      classes.flatMap((cls, c) => pools.map((_, p) => [{ class: cls, ...poolLabels(p) }, pick(c, p)] as [Labels, FastHistogram]));
 
   // Tasks, by class (and pool, runtime, reason where they have one).
-  add('tasks_submitted_total', 'Tasks accepted by submit(), by class.', 'counter', () => classes.map((cls) => ({ labels: { class: cls }, value: snap().classes[cls]!.submitted })));
+  add('tasks_submitted_total', 'Tasks accepted by submit(), by class.', 'counter', () =>
+    classes.map((cls) => ({ labels: { class: cls }, value: snap().classes[cls]!.submitted })),
+  );
   add('tasks_completed_total', 'Tasks that returned a result, by class and the pool that ran them.', 'counter', () =>
     classes.flatMap((cls, c) => pools.map((_, p) => ({ labels: { class: cls, ...poolLabels(p) }, value: t.completed[c]![p]! }))),
   );
   add('tasks_failed_total', 'Tasks a pool ended with an error, by class, pool and reason (error code).', 'counter', () =>
-    classes.flatMap((cls, c) => pools.flatMap((_, p) => [...t.failed[c]![p]!].map(([reason, v]) => ({ labels: { class: cls, ...poolLabels(p), reason }, value: v })))),
+    classes.flatMap((cls, c) =>
+      pools.flatMap((_, p) => [...t.failed[c]![p]!].map(([reason, v]) => ({ labels: { class: cls, ...poolLabels(p), reason }, value: v }))),
+    ),
   );
   add('tasks_cancelled_total', 'Tasks cancelled (timeout, abort, close, no pool available), by class and reason.', 'counter', () =>
     classes.flatMap((cls, c) => [...t.cancelled[c]!].map(([reason, v]) => ({ labels: { class: cls, reason }, value: v }))),
   );
-  add('tasks_rejected_total', 'Tasks refused at submit() and never queued, by class (empty when refused before its class was known) and reason (error code).', 'counter', () =>
-    t.rejected.flatMap((m, c) => [...m].map(([reason, v]) => ({ labels: { class: classes[c] ?? '', reason }, value: v }))),
+  add(
+    'tasks_rejected_total',
+    'Tasks refused at submit() and never queued, by class (empty when refused before its class was known) and reason (error code).',
+    'counter',
+    () => t.rejected.flatMap((m, c) => [...m].map(([reason, v]) => ({ labels: { class: classes[c] ?? '', reason }, value: v }))),
   );
-  add('tasks_retried_total', 'Attempts after the first (idempotent tasks after a runtime failure), by class.', 'counter', () => classes.map((cls, c) => ({ labels: { class: cls }, value: t.retried[c]! })));
+  add('tasks_retried_total', 'Attempts after the first (idempotent tasks after a runtime failure), by class.', 'counter', () =>
+    classes.map((cls, c) => ({ labels: { class: cls }, value: t.retried[c]! })),
+  );
   if (t.tenants !== undefined) {
-    add('tenant_tasks_completed_total', `Completed tasks by class and tenant (at most ${t.maxTenants} tenants per class; the rest as "other").`, 'counter', () =>
-      classes.flatMap((cls, c) => [...t.tenants![c]!].map(([tenant, v]) => ({ labels: { class: cls, tenant }, value: v }))),
+    add(
+      'tenant_tasks_completed_total',
+      `Completed tasks by class and tenant (at most ${t.maxTenants} tenants per class; the rest as "other").`,
+      'counter',
+      () => classes.flatMap((cls, c) => [...t.tenants![c]!].map(([tenant, v]) => ({ labels: { class: cls, tenant }, value: v }))),
     );
   }
-  histogram('task_wait_seconds', 'Time queued in the scheduler, submit (or retry) to dispatch.', classPool((c, p) => t.tasks[c]![p]!.wait));
-  histogram('task_exec_seconds', 'Execution time measured natively.', classPool((c, p) => t.tasks[c]![p]!.exec));
-  histogram('task_latency_seconds', 'End to end, submit() to result, for tasks a pool settled.', classPool((c, p) => t.tasks[c]![p]!.latency));
+  histogram(
+    'task_wait_seconds',
+    'Time queued in the scheduler, submit (or retry) to dispatch.',
+    classPool((c, p) => t.tasks[c]![p]!.wait),
+  );
+  histogram(
+    'task_exec_seconds',
+    'Execution time measured natively.',
+    classPool((c, p) => t.tasks[c]![p]!.exec),
+  );
+  histogram(
+    'task_latency_seconds',
+    'End to end, submit() to result, for tasks a pool settled.',
+    classPool((c, p) => t.tasks[c]![p]!.latency),
+  );
 
   // Classes: backlog, age, fairness.
-  add('queue_depth', 'Tasks waiting in the scheduler (retry backoffs included), by class.', 'gauge', () => classes.map((cls) => ({ labels: { class: cls }, value: snap().classes[cls]!.queued })));
+  add('queue_depth', 'Tasks waiting in the scheduler (retry backoffs included), by class.', 'gauge', () =>
+    classes.map((cls) => ({ labels: { class: cls }, value: snap().classes[cls]!.queued })),
+  );
   add('queue_limit', 'maxQueue: queued tasks in all beyond which submit() refuses with E_QUEUE_FULL.', 'gauge', () => [{ labels: {}, value: src.maxQueue }]);
   add('class_oldest_task_age_seconds', 'Age of the oldest task waiting in the scheduler, by class (0 when none; retry backoffs not counted).', 'gauge', () => {
     const ages = src.oldestQueued();
@@ -164,19 +192,69 @@ function register(registry: Registry, prefix: string, src: MetricsSource, done: 
     const sh = shares();
     return classes.map((cls, c) => ({ labels: { class: cls }, value: sh.entitled[c]! }));
   });
-  add('fairness_jain_index', "Jain's index over weight-normalised served time of the active classes (1 = exactly fair).", 'gauge', () => [{ labels: {}, value: shares().jain }]);
+  add('fairness_jain_index', "Jain's index over weight-normalised served time of the active classes (1 = exactly fair).", 'gauge', () => [
+    { labels: {}, value: shares().jain },
+  ]);
 
   // Pools, each with its runtime.
-  const byPool = (pick: (p: SchedulerStats['pools'][string], i: number) => number): (() => Row[]) => () => pools.map((pl, i) => ({ labels: poolLabels(i), value: pick(snap().pools[pl.name]!, i) }));
-  add('pool_in_flight', 'Tasks handed to the pool and not yet completed.', 'gauge', byPool((p) => p.inFlight));
-  add('pool_utilization', 'Busy share of the pool workers over the last full second (0..1).', 'gauge', byPool((p) => p.utilization));
-  add('pool_credit', 'Tasks the pool may hold now (sized from measurements).', 'gauge', byPool((p) => p.credit));
-  add('pool_capacity', 'Measured capacity: completed work per busy wall time, in workers.', 'gauge', byPool((_, i) => src.capacity(i)));
-  add('pool_oldest_task_age_seconds', 'Age of the oldest task in flight on the pool since dispatch (0 when none).', 'gauge', byPool((_, i) => src.oldestInFlightMs(i) / 1000));
-  add('pool_completed_total', 'Tasks the pool completed successfully.', 'counter', byPool((p) => p.completed));
-  add('pool_failed_total', 'Tasks the pool ended with an error.', 'counter', byPool((p) => p.failed));
-  add('pool_batches_total', 'Boundary calls that carried tasks to the pool.', 'counter', byPool((p) => p.batches));
-  add('pool_wakeups_total', 'Wake-ups received from the pool.', 'counter', byPool((p) => p.wakeups));
+  const byPool =
+    (pick: (p: SchedulerStats['pools'][string], i: number) => number): (() => Row[]) =>
+    () =>
+      pools.map((pl, i) => ({ labels: poolLabels(i), value: pick(snap().pools[pl.name]!, i) }));
+  add(
+    'pool_in_flight',
+    'Tasks handed to the pool and not yet completed.',
+    'gauge',
+    byPool((p) => p.inFlight),
+  );
+  add(
+    'pool_utilization',
+    'Busy share of the pool workers over the last full second (0..1).',
+    'gauge',
+    byPool((p) => p.utilization),
+  );
+  add(
+    'pool_credit',
+    'Tasks the pool may hold now (sized from measurements).',
+    'gauge',
+    byPool((p) => p.credit),
+  );
+  add(
+    'pool_capacity',
+    'Measured capacity: completed work per busy wall time, in workers.',
+    'gauge',
+    byPool((_, i) => src.capacity(i)),
+  );
+  add(
+    'pool_oldest_task_age_seconds',
+    'Age of the oldest task in flight on the pool since dispatch (0 when none).',
+    'gauge',
+    byPool((_, i) => src.oldestInFlightMs(i) / 1000),
+  );
+  add(
+    'pool_completed_total',
+    'Tasks the pool completed successfully.',
+    'counter',
+    byPool((p) => p.completed),
+  );
+  add(
+    'pool_failed_total',
+    'Tasks the pool ended with an error.',
+    'counter',
+    byPool((p) => p.failed),
+  );
+  add(
+    'pool_batches_total',
+    'Boundary calls that carried tasks to the pool.',
+    'counter',
+    byPool((p) => p.batches),
+  );
+  add(
+    'pool_wakeups_total',
+    'Wake-ups received from the pool.',
+    'counter',
+    byPool((p) => p.wakeups),
+  );
   add('pool_breaker_state', 'Circuit breaker state: 1 for the current state, 0 for the others.', 'gauge', () =>
     pools.flatMap((pl, i) => STATES.map((state) => ({ labels: { ...poolLabels(i), state }, value: snap().pools[pl.name]!.breaker === state ? 1 : 0 }))),
   );
@@ -187,10 +265,22 @@ function register(registry: Registry, prefix: string, src: MetricsSource, done: 
     pools.flatMap((pl, i) => HEALTHS.map((health) => ({ labels: { ...poolLabels(i), health }, value: snap().pools[pl.name]!.health === health ? 1 : 0 }))),
   );
   // Kinds cut off a pool for their panics: every kind ever quarantined there keeps its series.
-  const kinds = (row: (k: KindBreaker) => number): (() => Row[]) => () =>
-    pools.flatMap((pl, i) => [...(pl.quarantine?.all() ?? [])].map((k) => ({ labels: { ...poolLabels(i), kind: k.kind }, value: row(k) })));
-  add('pool_kind_quarantined', 'A task kind the pool takes no more of for now, because it panicked there: 1 while open or half-open, 0 once closed again.', 'gauge', kinds((k) => (k.breaker.state === 'closed' ? 0 : 1)));
-  add('pool_kind_quarantines_total', 'Times a task kind was quarantined on the pool for its panics.', 'counter', kinds((k) => k.breaker.opened));
+  const kinds =
+    (row: (k: KindBreaker) => number): (() => Row[]) =>
+    () =>
+      pools.flatMap((pl, i) => [...(pl.quarantine?.all() ?? [])].map((k) => ({ labels: { ...poolLabels(i), kind: k.kind }, value: row(k) })));
+  add(
+    'pool_kind_quarantined',
+    'A task kind the pool takes no more of for now, because it panicked there: 1 while open or half-open, 0 once closed again.',
+    'gauge',
+    kinds((k) => (k.breaker.state === 'closed' ? 0 : 1)),
+  );
+  add(
+    'pool_kind_quarantines_total',
+    'Times a task kind was quarantined on the pool for its panics.',
+    'counter',
+    kinds((k) => k.breaker.opened),
+  );
   histogram('pool_batch_size', 'Tasks per boundary call.', () => pools.map((_, i) => [poolLabels(i), t.batchSize[i]!]));
   histogram('pool_crossing_seconds', 'JS time of one boundary call (submit of a batch).', () => pools.map((_, i) => [poolLabels(i), t.crossing[i]!]));
 }

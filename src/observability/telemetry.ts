@@ -72,7 +72,11 @@ export class Telemetry {
     readonly maxTenants: number | undefined,
   ) {
     const grid = <T>(make: () => T): T[][] => Array.from({ length: classes }, () => Array.from({ length: pools }, make));
-    this.tasks = grid(() => ({ wait: new FastHistogram(SECONDS_BUCKETS), exec: new FastHistogram(SECONDS_BUCKETS), latency: new FastHistogram(SECONDS_BUCKETS) }));
+    this.tasks = grid(() => ({
+      wait: new FastHistogram(SECONDS_BUCKETS),
+      exec: new FastHistogram(SECONDS_BUCKETS),
+      latency: new FastHistogram(SECONDS_BUCKETS),
+    }));
     this.completed = Array.from({ length: classes }, () => new Float64Array(pools));
     this.failed = grid(() => new Map<string, number>());
     this.cancelled = Array.from({ length: classes }, () => new Map<string, number>());
@@ -86,7 +90,16 @@ export class Telemetry {
   }
 
   /** A task settled by a pool (completed or failed). Times in ms, exec in µs. */
-  settled(cls: number, pool: number, waitMs: number, execUs: number, latencyMs: number, code: string | undefined, tenant: string | undefined, now: number): void {
+  settled(
+    cls: number,
+    pool: number,
+    waitMs: number,
+    execUs: number,
+    latencyMs: number,
+    code: string | undefined,
+    tenant: string | undefined,
+    now: number,
+  ): void {
     const h = this.tasks[cls]![pool]!;
     h.wait.observe(waitMs / 1000);
     h.exec.observe(execUs / 1e6);

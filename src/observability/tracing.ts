@@ -49,7 +49,18 @@ export interface TaskSpan {
 export function startTask(now: number, attrs: { kind: string; className: string; tenant: string | undefined }): TaskSpan {
   tracer ??= trace.getTracer('crossfair');
   const start = epoch(now);
-  const task = tracer.startSpan('crossfair.task', { startTime: start, attributes: { 'crossfair.kind': attrs.kind, 'crossfair.class': attrs.className, ...(attrs.tenant !== undefined ? { 'crossfair.tenant': attrs.tenant } : {}) } }, context.active());
+  const task = tracer.startSpan(
+    'crossfair.task',
+    {
+      startTime: start,
+      attributes: {
+        'crossfair.kind': attrs.kind,
+        'crossfair.class': attrs.className,
+        ...(attrs.tenant !== undefined ? { 'crossfair.tenant': attrs.tenant } : {}),
+      },
+    },
+    context.active(),
+  );
   const queued = tracer.startSpan('crossfair.queued', { startTime: start }, trace.setSpan(context.active(), task));
   return { task, queued };
 }
@@ -66,12 +77,25 @@ export function retrying(s: TaskSpan, now: number, attempt: number, afterMs: num
 }
 
 /** The task ended: `execUs` ran natively (undefined when it never ran); `code` when it failed. */
-export function ended(s: TaskSpan, now: number, r: { pool?: string; runtime?: string; attempts: number; execUs?: number; code?: string; message?: string }): void {
+export function ended(
+  s: TaskSpan,
+  now: number,
+  r: { pool?: string; runtime?: string; attempts: number; execUs?: number; code?: string; message?: string },
+): void {
   s.queued?.end(epoch(now));
   if (r.execUs !== undefined) {
-    tracer!.startSpan('crossfair.native', { startTime: epoch(now - r.execUs / 1000), attributes: { 'crossfair.runtime': r.runtime ?? '' } }, trace.setSpan(context.active(), s.task)).end(epoch(now));
+    tracer!
+      .startSpan(
+        'crossfair.native',
+        { startTime: epoch(now - r.execUs / 1000), attributes: { 'crossfair.runtime': r.runtime ?? '' } },
+        trace.setSpan(context.active(), s.task),
+      )
+      .end(epoch(now));
   }
-  s.task.setAttributes({ 'crossfair.attempts': r.attempts, ...(r.pool !== undefined ? { 'crossfair.pool': r.pool, 'crossfair.runtime': r.runtime ?? '' } : {}) });
+  s.task.setAttributes({
+    'crossfair.attempts': r.attempts,
+    ...(r.pool !== undefined ? { 'crossfair.pool': r.pool, 'crossfair.runtime': r.runtime ?? '' } : {}),
+  });
   if (r.code === undefined) {
     s.task.addEvent('completed', undefined, epoch(now));
   } else {

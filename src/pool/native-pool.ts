@@ -249,7 +249,12 @@ export class NativePool<T extends PoolTask> implements PoolView, PredictView {
     if (this.quarantine.size > 0 && !this.quarantine.admits(kind, performance.now())) return false;
     if (this.model.waitsCheaply(kind)) return this.ring.inFlight < this.maxInFlight && this.paced() && this.admits();
     if (urgent || this.headroom === 0) return this.hasCredit;
-    return this.ring.inFlight - this.cheapInFlight < this.credit - reserveFor(this.credit, this.headroom) && this.ring.inFlight < this.maxInFlight && this.paced() && this.admits();
+    return (
+      this.ring.inFlight - this.cheapInFlight < this.credit - reserveFor(this.credit, this.headroom) &&
+      this.ring.inFlight < this.maxInFlight &&
+      this.paced() &&
+      this.admits()
+    );
   }
 
   /** The pool's ratePerSec allows a dispatch now (always, when unpaced). */

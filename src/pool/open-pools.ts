@@ -139,7 +139,10 @@ export async function openPools<T extends PoolTask>(cfg: SchedulerConfig, wire: 
 }
 
 function poolError(p: PoolConfig, e: unknown): CrossfairError {
-  const err = e instanceof CrossfairError ? new CrossfairError(e.code, e.message, { pool: p.name, runtime: p.runtime, causes: [e] }) : fromNativeError(e, 'E_POOL_UNAVAILABLE', { pool: p.name, runtime: p.runtime });
+  const err =
+    e instanceof CrossfairError
+      ? new CrossfairError(e.code, e.message, { pool: p.name, runtime: p.runtime, causes: [e] })
+      : fromNativeError(e, 'E_POOL_UNAVAILABLE', { pool: p.name, runtime: p.runtime });
   err.message = `pool ${p.name} (${p.runtime}/${p.transport}): ${err.message}`;
   return err;
 }

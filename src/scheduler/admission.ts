@@ -33,7 +33,11 @@ export class Admission {
       n = tasks.length;
       if (!Number.isSafeInteger(n) || n < 0) throw new CrossfairError('E_BAD_INPUT', 'submitMany: the array has no valid length');
     } catch (e) {
-      return Promise.reject(e instanceof CrossfairError ? e : new CrossfairError('E_BAD_INPUT', `submitMany: cannot read the array: ${e instanceof Error ? e.message : show(e)}`, { causes: [e] }));
+      return Promise.reject(
+        e instanceof CrossfairError
+          ? e
+          : new CrossfairError('E_BAD_INPUT', `submitMany: cannot read the array: ${e instanceof Error ? e.message : show(e)}`, { causes: [e] }),
+      );
     }
     const out = new Array<Promise<TaskResult | CrossfairError>>(n);
     for (let i = 0; i < n; i++) {
@@ -42,7 +46,9 @@ export class Admission {
         task = tasks[i]!;
       } catch (e) {
         this.core.rejected++;
-        out[i] = Promise.resolve(new CrossfairError('E_BAD_INPUT', `submitMany: cannot read task ${i}: ${e instanceof Error ? e.message : show(e)}`, { causes: [e] }));
+        out[i] = Promise.resolve(
+          new CrossfairError('E_BAD_INPUT', `submitMany: cannot read task ${i}: ${e instanceof Error ? e.message : show(e)}`, { causes: [e] }),
+        );
         continue;
       }
       out[i] = new Promise<TaskResult | CrossfairError>((resolve) => this.admit(task, resolve, resolve));
@@ -75,7 +81,8 @@ export class Admission {
     const job = new Job(checked, cls, pin, performance.now(), resolve, reject, canary);
     if (tracingOn(job.enqueuedAt)) job.span = startTask(job.enqueuedAt, { kind: checked.kind.name, className: cls.name, tenant: checked.tenant });
     if (checked.signal) this.settle.signals.watch(checked.signal, job);
-    if (checked.timeoutMs !== undefined) job.timer = setTimeout(() => this.settle.cancel(job, 'E_TIMEOUT', `timed out after ${checked.timeoutMs} ms`), checked.timeoutMs);
+    if (checked.timeoutMs !== undefined)
+      job.timer = setTimeout(() => this.settle.cancel(job, 'E_TIMEOUT', `timed out after ${checked.timeoutMs} ms`), checked.timeoutMs);
     core.ledger.admit(job);
     if (!core.needsDrain && core.totals.queued >= core.cfg.drainHighWater) core.needsDrain = true;
     this.enqueue(job);
@@ -85,6 +92,7 @@ export class Admission {
   private checkNotDown(task: Task): void {
     const pool = typeof task === 'object' && task !== null ? (task as { pool?: unknown }).pool : undefined;
     const d = typeof pool === 'string' ? this.core.down.find((x) => x.cfg.name === pool) : undefined;
-    if (d !== undefined) throw new CrossfairError('E_POOL_UNAVAILABLE', `pool ${d.cfg.name} is down: ${d.error.message}`, { pool: d.cfg.name, runtime: d.cfg.runtime });
+    if (d !== undefined)
+      throw new CrossfairError('E_POOL_UNAVAILABLE', `pool ${d.cfg.name} is down: ${d.error.message}`, { pool: d.cfg.name, runtime: d.cfg.runtime });
   }
 }

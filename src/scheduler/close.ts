@@ -39,7 +39,10 @@ export async function shutdown(core: Core, dispatch: Dispatch, settle: Settle, h
   }
   const busy = await Promise.all(core.pools.map((p) => p.close(1000)));
   busy.forEach((n, i) => {
-    if (n > 0) process.emitWarning(`crossfair: pool ${core.pools[i]!.name} still had ${n} busy worker(s) at close; its memory stays allocated`, { code: 'CROSSFAIR_CLOSE_BUSY' });
+    if (n > 0)
+      process.emitWarning(`crossfair: pool ${core.pools[i]!.name} still had ${n} busy worker(s) at close; its memory stays allocated`, {
+        code: 'CROSSFAIR_CLOSE_BUSY',
+      });
   });
   health.close();
   settle.refusals.deliver();

@@ -64,7 +64,13 @@ export class Core {
       this.queue = new SplitQueue<Job>(this.queue, this.makeQueue(cfg.rollout.policy), cfg.policy === 'fair', cfg.rollout.policy === 'fair');
       this.arms = [new Arm(), new Arm()];
     }
-    this.ctx = { kinds: new Set(), classes: new Set(this.classes.keys()), pools: new Map(), maxPayloadBytes: cfg.maxPayloadBytes, defaultClass: cfg.classes[0]!.name };
+    this.ctx = {
+      kinds: new Set(),
+      classes: new Set(this.classes.keys()),
+      pools: new Map(),
+      maxPayloadBytes: cfg.maxPayloadBytes,
+      defaultClass: cfg.classes[0]!.name,
+    };
     this.ledger = new Ledger(cfg.classes.length, this.arms !== undefined);
     this.totals = this.ledger.totals;
   }

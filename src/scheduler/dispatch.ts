@@ -124,7 +124,14 @@ export class Dispatch {
       const i = this.placeFor(job, this.policyOf(job));
       if (i < 0) {
         if (this.unavailable(job)) {
-          this.settle.cancel(job, 'E_POOL_UNAVAILABLE', `no pool can run ${kind} now: ${this.candidates(job).map((p) => `${p.name} (${p.cutOff(kind)})`).join(', ')}`, true);
+          this.settle.cancel(
+            job,
+            'E_POOL_UNAVAILABLE',
+            `no pool can run ${kind} now: ${this.candidates(job)
+              .map((p) => `${p.name} (${p.cutOff(kind)})`)
+              .join(', ')}`,
+            true,
+          );
           continue;
         }
         break; // FIFO: the head waits for credit, and so does everything behind it

@@ -42,7 +42,9 @@ export class HealthWatch {
 
   /** The kind quarantine of a pool: its transitions reach listeners. */
   quarantine(cfg: PoolConfig): Quarantine {
-    return new Quarantine(this.core.cfg.quarantine, (kind, from, to, reason) => this.core.notify('quarantine', { pool: cfg.name, runtime: cfg.runtime, kind, from, to, reason }));
+    return new Quarantine(this.core.cfg.quarantine, (kind, from, to, reason) =>
+      this.core.notify('quarantine', { pool: cfg.name, runtime: cfg.runtime, kind, from, to, reason }),
+    );
   }
 
   /** The pools are open: each starts healthy, and their native progress is read every half grace period. */

@@ -74,12 +74,18 @@ export class CrossfairScheduler extends EventEmitter implements Scheduler {
     }));
     core.opened(opened.pools, opened.down, opened.ffiThreads);
     for (const d of opened.down) {
-      process.emitWarning(`crossfair: pool ${d.cfg.name} (${d.cfg.runtime}) is down and the scheduler serves without it: ${d.error.message}`, { code: 'CROSSFAIR_POOL_DOWN' });
+      process.emitWarning(`crossfair: pool ${d.cfg.name} (${d.cfg.runtime}) is down and the scheduler serves without it: ${d.error.message}`, {
+        code: 'CROSSFAIR_POOL_DOWN',
+      });
     }
     s.health.start();
     if (telemetry !== undefined) {
       try {
-        registerMetrics(s.registry, cfg.metricsPrefix, metricsSource(core, telemetry, () => s.stats()));
+        registerMetrics(
+          s.registry,
+          cfg.metricsPrefix,
+          metricsSource(core, telemetry, () => s.stats()),
+        );
       } catch (e) {
         await s.close({ timeoutMs: 0 });
         throw e;

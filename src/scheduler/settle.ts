@@ -64,7 +64,15 @@ export class Settle {
     const now = performance.now();
     // The time was spent even if the task was cancelled meanwhile: charge it.
     core.queue.correct(job, job.estimateUs, execUs);
-    pool.model.finish(job.task.kind.name, job.task.inLen, job.task.estimateCpuUs, job.estimateUs, execUs, now, c.status === STATUS.OK && job.state === IN_FLIGHT);
+    pool.model.finish(
+      job.task.kind.name,
+      job.task.inLen,
+      job.task.estimateCpuUs,
+      job.estimateUs,
+      execUs,
+      now,
+      c.status === STATUS.OK && job.state === IN_FLIGHT,
+    );
     this.health.progressed(pool, now);
     if (job.state !== IN_FLIGHT) {
       this.health.stuck.returned(job); // cancelled earlier and already settled; its worker is free again
@@ -80,7 +88,14 @@ export class Settle {
     }
     this.detach(job);
     const code = c.status === STATUS.OK ? undefined : (STATUS_CODES[c.status] ?? 'E_TASK_FAILED');
-    if (job.span) ended(job.span, now, { pool: pool.name, runtime: pool.runtime, attempts: job.attempts, execUs, ...(code === undefined ? {} : { code, message: c.message }) });
+    if (job.span)
+      ended(job.span, now, {
+        pool: pool.name,
+        runtime: pool.runtime,
+        attempts: job.attempts,
+        execUs,
+        ...(code === undefined ? {} : { code, message: c.message }),
+      });
     core.telemetry?.settled(job.cls.index, pool.index, job.dispatchedAt - job.enqueuedAt, execUs, now - job.submittedAt, code, job.task.tenant, now);
     if (code === undefined) {
       core.ledger.move(job, COMPLETED);
@@ -126,7 +141,8 @@ export class Settle {
     core.ledger.move(job, failed ? FAILED : CANCELLED);
     this.detach(job);
     core.telemetry?.cancelledTask(job.cls.index, code);
-    if (job.span) ended(job.span, performance.now(), { attempts: job.attempts, code, message, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) });
+    if (job.span)
+      ended(job.span, performance.now(), { attempts: job.attempts, code, message, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) });
     const details = { kind: job.task.kind.name, attempts: job.attempts, ...(job.pool ? { pool: job.pool.name, runtime: job.pool.runtime } : {}) };
     if (refused) this.refusals.add(job.reject, refusal('E_POOL_UNAVAILABLE', message, details));
     else job.reject(new CrossfairError(code, message, details));
@@ -136,7 +152,10 @@ export class Settle {
 
   /** A boundary call failed: the tasks it carried cannot complete. */
   poolFailed(pool: NativePool<Job>, e: unknown): void {
-    const err = e instanceof CrossfairError ? e : new CrossfairError('E_POOL_UNAVAILABLE', e instanceof Error ? e.message : show(e), { pool: pool.name, runtime: pool.runtime });
+    const err =
+      e instanceof CrossfairError
+        ? e
+        : new CrossfairError('E_POOL_UNAVAILABLE', e instanceof Error ? e.message : show(e), { pool: pool.name, runtime: pool.runtime });
     const now = performance.now();
     for (const job of pool.ring.owners()) {
       if (job.state !== IN_FLIGHT) continue;

@@ -33,7 +33,16 @@ export function snapshot(core: Core, health: HealthWatch): SchedulerStats {
   for (const d of core.down) pools[d.cfg.name] = downStats(d.cfg);
   for (const p of core.pools) pools[p.name] = { ...p.stats(now), ...health.stats(p, now) };
   const t = core.totals;
-  const totals: Totals = { submitted: t.submitted, completed: t.completed, failed: t.failed, cancelled: t.cancelled, rejected: core.rejected, queued: t.queued, inFlight: t.inFlight, retries: core.retries };
+  const totals: Totals = {
+    submitted: t.submitted,
+    completed: t.completed,
+    failed: t.failed,
+    cancelled: t.cancelled,
+    rejected: core.rejected,
+    queued: t.queued,
+    inFlight: t.inFlight,
+    retries: core.retries,
+  };
   const out: SchedulerStats = { policy: core.policy, needsDrain: core.needsDrain, classes, pools, totals };
   if (core.arms) {
     const counts = core.ledger.arms!;

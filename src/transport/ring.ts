@@ -278,7 +278,7 @@ export class RingTransport<T> {
       }
     } else {
       const msgLen = Math.min(u[w + S.msgLen]!, MSG_MAX_BYTES);
-      const at = (w * 4) + MSG_OFFSET_BYTES;
+      const at = w * 4 + MSG_OFFSET_BYTES;
       message = Buffer.from(this.control, at, msgLen).toString('utf8');
       if (status === STATUS.OUTPUT_TOO_LARGE) message = `output needs ${outLen} bytes, ${u[w + S.outCap]!} reserved`;
     }
@@ -296,7 +296,12 @@ export class RingTransport<T> {
   /** A side segment (side.ts) holding the task's input, or STAGE_FULL / STAGE_REFUSED. */
   private openSide(bytes: number, t: Staged): Side | number {
     if (bytes > MAX_SEGMENT_BYTES) {
-      return this.refuse(new CrossfairError('E_BAD_INPUT', `the task needs ${bytes} bytes of shared memory for its input and output; a segment holds at most ${MAX_SEGMENT_BYTES}`));
+      return this.refuse(
+        new CrossfairError(
+          'E_BAD_INPUT',
+          `the task needs ${bytes} bytes of shared memory for its input and output; a segment holds at most ${MAX_SEGMENT_BYTES}`,
+        ),
+      );
     }
     let side: Side | typeof FULL | typeof NO_MEMORY;
     try {
@@ -306,7 +311,9 @@ export class RingTransport<T> {
     }
     if (side === FULL) return STAGE_FULL;
     if (side === NO_MEMORY) {
-      return this.refuse(new CrossfairError('E_NO_MEMORY', `could not allocate ${bytes} bytes (or more) of shared memory for a ${t.inLen}-byte input and its output`));
+      return this.refuse(
+        new CrossfairError('E_NO_MEMORY', `could not allocate ${bytes} bytes (or more) of shared memory for a ${t.inLen}-byte input and its output`),
+      );
     }
     writeInput(side.buf, side.u8, 0, t);
     return side;
@@ -362,7 +369,10 @@ function changedInput(input: Uint8Array, inLen: number): CrossfairError {
   if (now === 0 && isDetached(bufferOf(input))) {
     return new CrossfairError('E_BAD_INPUT', `task.input was detached after submit() (its ArrayBuffer was transferred): ${inLen} bytes at submit(), none now`);
   }
-  return new CrossfairError('E_BAD_INPUT', `task.input changed length after submit() (its buffer was resized): ${inLen} bytes at submit(), ${now} now; an input must keep its length until its task settles`);
+  return new CrossfairError(
+    'E_BAD_INPUT',
+    `task.input changed length after submit() (its buffer was resized): ${inLen} bytes at submit(), ${now} now; an input must keep its length until its task settles`,
+  );
 }
 
 export const SLOT_SIZE = SLOT_BYTES;

@@ -58,32 +58,63 @@
     const offset = (i) => i * 0.06;
     return [
       {
-        id: 'queue', title: 'Queue depth per class', note: 'tasks waiting in the scheduler (queued + retry backoff)', unit: 'tasks',
+        id: 'queue',
+        title: 'Queue depth per class',
+        note: 'tasks waiting in the scheduler (queued + retry backoff)',
+        unit: 'tasks',
         series: classes.map((c) => ({ label: c, color: classColor(c), value: (s) => s.classes[c].queued })),
       },
       {
-        id: 'utilization', title: 'Utilization per pool', note: 'busy share of the pool’s workers over the last full second', unit: '%', max: 100,
+        id: 'utilization',
+        title: 'Utilization per pool',
+        note: 'busy share of the pool’s workers over the last full second',
+        unit: '%',
+        max: 100,
         series: pools.map((p) => ({ label: poolLabel(p), color: poolColor(stats, p), value: (s) => 100 * s.pools[p].utilization })),
       },
       {
-        id: 'share', title: 'Served share vs entitlement', note: `share of execution time over the last ${SHARE_WINDOW_S} s (solid) against weight share among the classes served (dashed); a class without backlog may take less`, unit: '%', max: 100,
+        id: 'share',
+        title: 'Served share vs entitlement',
+        note: `share of execution time over the last ${SHARE_WINDOW_S} s (solid) against weight share among the classes served (dashed); a class without backlog may take less`,
+        unit: '%',
+        max: 100,
         series: classes.flatMap((c) => [
           { label: `${c} served`, color: classColor(c), value: (_s, sh) => sh[c]?.served ?? null },
           { label: `${c} entitled`, color: classColor(c), dash: DASH, value: (_s, sh) => sh[c]?.entitled ?? null },
         ]),
       },
       {
-        id: 'wait', title: 'p99 wait vs latency budget', note: 'queueing wait, p99 of the recent tasks of each class (solid); its latencyBudgetMs (dashed)', unit: 'ms',
+        id: 'wait',
+        title: 'p99 wait vs latency budget',
+        note: 'queueing wait, p99 of the recent tasks of each class (solid); its latencyBudgetMs (dashed)',
+        unit: 'ms',
         series: classes.flatMap((c) => [
           { label: `${c} p99 wait`, color: classColor(c), value: (s) => s.classes[c].waitP99Ms },
-          ...(stats.classes[c].latencyBudgetMs === undefined ? [] : [{ label: `${c} budget`, color: classColor(c), dash: DASH, value: (s) => s.classes[c].latencyBudgetMs }]),
+          ...(stats.classes[c].latencyBudgetMs === undefined
+            ? []
+            : [{ label: `${c} budget`, color: classColor(c), dash: DASH, value: (s) => s.classes[c].latencyBudgetMs }]),
         ]),
       },
       {
-        id: 'breaker', title: 'Breaker state and health per pool', note: 'breaker (solid) and health (dashed); lines offset slightly so none hides another', unit: '', levels: LEVEL_NAMES,
+        id: 'breaker',
+        title: 'Breaker state and health per pool',
+        note: 'breaker (solid) and health (dashed); lines offset slightly so none hides another',
+        unit: '',
+        levels: LEVEL_NAMES,
         series: pools.flatMap((p, i) => [
-          { label: `${poolLabel(p)} breaker`, color: poolColor(stats, p), names: BREAKER_NAMES, value: (s) => BREAKER_NAMES.indexOf(s.pools[p].breaker) + offset(2 * i) },
-          { label: `${poolLabel(p)} health`, color: poolColor(stats, p), dash: DASH, names: HEALTH_NAMES, value: (s) => HEALTH_NAMES.indexOf(s.pools[p].health) + offset(2 * i + 1) },
+          {
+            label: `${poolLabel(p)} breaker`,
+            color: poolColor(stats, p),
+            names: BREAKER_NAMES,
+            value: (s) => BREAKER_NAMES.indexOf(s.pools[p].breaker) + offset(2 * i),
+          },
+          {
+            label: `${poolLabel(p)} health`,
+            color: poolColor(stats, p),
+            dash: DASH,
+            names: HEALTH_NAMES,
+            value: (s) => HEALTH_NAMES.indexOf(s.pools[p].health) + offset(2 * i + 1),
+          },
         ]),
       },
     ];
@@ -119,7 +150,7 @@
 
   /** The legend's text for series `s`: a level's name, or a number. */
   function legendValue(s) {
-    if (s.names) return (_u, v) => (v == null ? '–' : s.names[Math.round(v)] ?? '?');
+    if (s.names) return (_u, v) => (v == null ? '–' : (s.names[Math.round(v)] ?? '?'));
     return (_u, v) => (v == null ? '–' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1));
   }
 
@@ -229,7 +260,8 @@
   function renderTotals(stats) {
     const t = stats.totals;
     $('policy').textContent = `policy ${stats.policy}`;
-    $('totals').textContent = `submitted ${t.submitted} · completed ${t.completed} · failed ${t.failed} · cancelled ${t.cancelled} · rejected ${t.rejected} · queued ${t.queued} · in flight ${t.inFlight} · retries ${t.retries}`;
+    $('totals').textContent =
+      `submitted ${t.submitted} · completed ${t.completed} · failed ${t.failed} · cancelled ${t.cancelled} · rejected ${t.rejected} · queued ${t.queued} · in flight ${t.inFlight} · retries ${t.retries}`;
   }
 
   function badge(text, cls) {
@@ -242,7 +274,13 @@
   function renderPools(stats) {
     const head = ['pool', 'via', 'workers', 'busy', 'in flight', 'done', 'failed', 'breaker', 'health'];
     const rows = Object.entries(stats.pools).map(([name, p]) => [
-      `${name} (${p.runtime})`, p.transport, p.workers, `${(100 * p.utilization).toFixed(0)}%`, `${p.inFlight}/${p.credit}`, p.completed, p.failed,
+      `${name} (${p.runtime})`,
+      p.transport,
+      p.workers,
+      `${(100 * p.utilization).toFixed(0)}%`,
+      `${p.inFlight}/${p.credit}`,
+      p.completed,
+      p.failed,
       badge(p.breaker, p.breaker === 'closed' ? 'ok' : p.breaker === 'open' ? 'bad' : 'warn'),
       badge(p.health, p.health === 'healthy' ? 'ok' : p.health === 'down' ? 'bad' : 'warn'),
     ]);
