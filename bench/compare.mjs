@@ -35,10 +35,25 @@ const FIGURES = [
   { scenario: 'eventloop', figure: 'event-loop p99 delay ms', get: (r) => r[0]?.['p99 delay ms'] },
   { scenario: 'eventloop', figure: 'pools busy (fraction)', get: (r) => r[0]?.['pools busy (spin time / wall / 2)'] },
   ...['fair', 'fifo'].flatMap((policy) => [
-    { scenario: 'fairness', figure: `${policy}: worst window share error, points`, target: policy === 'fair' ? '≈ 0' : '', get: (r) => pick(r.summary, { policy })?.['worst window max |share-entitled| pts'] },
-    { scenario: 'fairness', figure: `${policy}: median window Jain`, target: policy === 'fair' ? '1' : '', get: (r) => pick(r.summary, { policy })?.['median window jain'] },
+    {
+      scenario: 'fairness',
+      figure: `${policy}: worst window share error, points`,
+      target: policy === 'fair' ? '≈ 0' : '',
+      get: (r) => pick(r.summary, { policy })?.['worst window max |share-entitled| pts'],
+    },
+    {
+      scenario: 'fairness',
+      figure: `${policy}: median window Jain`,
+      target: policy === 'fair' ? '1' : '',
+      get: (r) => pick(r.summary, { policy })?.['median window jain'],
+    },
   ]),
-  ...['fair', 'fifo'].map((policy) => ({ scenario: 'isolation', figure: `${policy}: light p99 ms`, target: policy === 'fair' ? '≤ 20 (budget)' : '', get: (r) => pick(r.rows, { policy })?.['light p99 ms'] })),
+  ...['fair', 'fifo'].map((policy) => ({
+    scenario: 'isolation',
+    figure: `${policy}: light p99 ms`,
+    target: policy === 'fair' ? '≤ 20 (budget)' : '',
+    get: (r) => pick(r.rows, { policy })?.['light p99 ms'],
+  })),
   ...['fair', 'round-robin'].flatMap((policy) => [
     { scenario: 'heterogeneous', figure: `${policy}: completed, % of capacity`, get: (r) => pick(r.rows, { policy })?.['% of combined capacity'] },
     { scenario: 'heterogeneous', figure: `${policy}: rust busy`, get: (r) => pick(r.rows, { policy })?.['rust util'] },
@@ -69,9 +84,16 @@ const SCENARIOS = [...new Set(FIGURES.map((f) => f.scenario))];
 
 const { values: opts, positionals: scenarios } = parseArgs({
   allowPositionals: true,
-  options: { before: { type: 'string' }, after: { type: 'string' }, repeats: { type: 'string', default: '5' }, seconds: { type: 'string' }, rounds: { type: 'string', default: '1' } },
+  options: {
+    before: { type: 'string' },
+    after: { type: 'string' },
+    repeats: { type: 'string', default: '5' },
+    seconds: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+  },
 });
-if (!opts.before || !opts.after || scenarios.length === 0) throw new Error('usage: node bench/compare.mjs --before <dir> --after <dir> [--repeats N] [--seconds S] [--rounds R] scenario ...');
+if (!opts.before || !opts.after || scenarios.length === 0)
+  throw new Error('usage: node bench/compare.mjs --before <dir> --after <dir> [--repeats N] [--seconds S] [--rounds R] scenario ...');
 for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; have ${SCENARIOS.join(', ')}`);
 const trees = { before: resolve(opts.before), after: resolve(opts.after) };
 const rounds = Number(opts.rounds);
@@ -128,7 +150,9 @@ const esc = (s) => String(s).replace(/\|/g, '\\|');
 const lines = ['| scenario | figure | target | before | after | after/before |', '| --- | --- | --- | ---: | ---: | ---: |'];
 for (const scenario of scenarios) {
   for (const f of FIGURES.filter((x) => x.scenario === scenario)) {
-    const [before, after] = ['before', 'after'].map((tree) => cell(raw.runs.filter((r) => r.scenario === scenario && r.tree === tree).map((r) => f.get(r.result))));
+    const [before, after] = ['before', 'after'].map((tree) =>
+      cell(raw.runs.filter((r) => r.scenario === scenario && r.tree === tree).map((r) => f.get(r.result))),
+    );
     const ratio = before.n !== undefined && after.n !== undefined && before.n !== 0 ? fmt(after.n / before.n) : '';
     lines.push(`| ${[scenario, f.figure, f.target ?? '', before.text, after.text, ratio].map(esc).join(' | ')} |`);
   }
