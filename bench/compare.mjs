@@ -20,7 +20,8 @@ const pick = (rows, match) => rows?.find((r) => Object.entries(match).every(([k,
  * Headline figures: what each scenario exists to show. `get` maps the
  * scenario's result (the return value of bench/<scenario>.mjs) to a number
  * or a string, undefined where that tree's result lacks the figure.
- * `target` is the bar the scenario or docs/ states, if any.
+ * `target` is the bar the scenario or docs/ states, if any; `ratio: false`
+ * where after/before says nothing (a growth near 0 swings either sign).
  */
 const FIGURES = [
   ...['napi', 'shim', 'ffi'].flatMap((path) => [
@@ -72,12 +73,12 @@ const FIGURES = [
   { scenario: 'resilience', figure: 'hanging go: rust tasks/s meanwhile', get: (r) => r.hang?.['of which rust'] },
   { scenario: 'resilience', figure: 'hanging go: tasks lost', target: '0', get: (r) => r.hang?.lost },
   ...['rust', 'go'].flatMap((pool) => [
-    { scenario: 'panics', figure: `${pool}: RSS growth %`, target: '≈ 0', get: (r) => pick(r, { pool })?.['rss growth %'] },
+    { scenario: 'panics', figure: `${pool}: RSS growth %`, target: '≈ 0', ratio: false, get: (r) => pick(r, { pool })?.['rss growth %'] },
     // The scenario counts the panics that came back E_TASK_PANIC; fewer than all is what lost or misreported would show.
     { scenario: 'panics', figure: `${pool}: panics as E_TASK_PANIC`, target: '100000 (all)', get: (r) => pick(r, { pool })?.panics },
   ]),
   { scenario: 'soak', figure: 'tasks lost', target: '0', get: (r) => r.summary?.lost },
-  { scenario: 'soak', figure: 'RSS growth %', target: '≈ 0', get: (r) => r.summary?.['rss growth %'] },
+  { scenario: 'soak', figure: 'RSS growth %', target: '≈ 0', ratio: false, get: (r) => r.summary?.['rss growth %'] },
   { scenario: 'soak', figure: 'accounting invariant holds', target: 'yes', get: (r) => r.summary?.['invariant holds'] },
 ];
 const SCENARIOS = [...new Set(FIGURES.map((f) => f.scenario))];
@@ -153,7 +154,7 @@ for (const scenario of scenarios) {
     const [before, after] = ['before', 'after'].map((tree) =>
       cell(raw.runs.filter((r) => r.scenario === scenario && r.tree === tree).map((r) => f.get(r.result))),
     );
-    const ratio = before.n !== undefined && after.n !== undefined && before.n !== 0 ? fmt(after.n / before.n) : '';
+    const ratio = f.ratio !== false && before.n !== undefined && after.n !== undefined && before.n !== 0 ? fmt(after.n / before.n) : '';
     lines.push(`| ${[scenario, f.figure, f.target ?? '', before.text, after.text, ratio].map(esc).join(' | ')} |`);
   }
 }

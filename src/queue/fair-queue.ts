@@ -154,10 +154,9 @@ class TenantQ<T extends FairItem> implements Keyed {
       any = true;
       if (best !== undefined && seqOf(t) >= seqOf(best)) continue;
       if (canTake !== undefined) {
-        const k = keyOf(t);
-        if (blocked.has(k)) continue;
+        if (blocked.size > 0 && blocked.has(keyOf(t))) continue;
         if (!canTake(t)) {
-          blocked.add(k);
+          blocked.add(keyOf(t));
           continue;
         }
       }
@@ -245,8 +244,11 @@ export class FairQueue<T extends FairItem> {
   private readonly aging: boolean;
   /** Some class has latencyBudgetMs: pick by virtual deadline (header). */
   private readonly deadlines: boolean;
-  /** Where the task the last `peek` returned came from, for shift (tenant undefined: an aged task). */
-  private peeked: { t: T; cls: ClassQ<T>; tenant: TenantQ<T> | undefined } | undefined;
+  /** The task the last `peek` returned and where it came from, for shift (tenant undefined: an aged task).
+   *  Three fields rather than a record: no allocation per task. */
+  private peeked: T | undefined;
+  private peekedCls: ClassQ<T> | undefined;
+  private peekedTenant: TenantQ<T> | undefined;
   /** Lane keys no pool could take during the current peek (reused: no allocation per call). */
   private readonly blocked = new Set<string>();
   live = 0;
@@ -322,7 +324,7 @@ export class FairQueue<T extends FairItem> {
     if (this.live === 0) return undefined;
     const now = this.aging ? this.now() : 0;
     const blocked = this.blocked;
-    blocked.clear();
+    if (blocked.size > 0) blocked.clear();
     if (canTake === undefined) {
       const cls = this.pickClass(now);
       if (cls === undefined) return undefined;
@@ -354,9 +356,11 @@ export class FairQueue<T extends FairItem> {
   /** Step 2: removes the task peek() returned and charges `estimateUs` for it. */
   shift(estimateUs: number): T | undefined {
     // The task the caller peeked and placed, even if the clock has moved since.
-    if (!this.peeked?.t.queued) this.peek();
-    if (this.peeked === undefined) return undefined;
-    const { t, cls, tenant } = this.peeked;
+    if (!this.peeked?.queued) this.peek();
+    const t = this.peeked;
+    if (t === undefined) return undefined;
+    const cls = this.peekedCls!;
+    const tenant = this.peekedTenant;
     if (cls.weight > 0) cls.vtime += estimateUs / cls.weight;
     if (tenant !== undefined) {
       // Always the head of its lane (TenantQ).
@@ -520,7 +524,11 @@ export class FairQueue<T extends FairItem> {
   }
 
   private found(t: T | undefined, cls: ClassQ<T>, tenant: TenantQ<T> | undefined): T | undefined {
-    if (t !== undefined) this.peeked = { t, cls, tenant };
+    if (t !== undefined) {
+      this.peeked = t;
+      this.peekedCls = cls;
+      this.peekedTenant = tenant;
+    }
     return t;
   }
 

@@ -37,8 +37,9 @@ export class Dispatch {
   private pendingPolicy: PolicyName | undefined;
   private paceTimer: NodeJS.Timeout | undefined;
   private rrPrevious = -1;
-  /** The last placement canTake decided, so flush does not place the same job twice. */
-  private decided: { job: Job; pool: number } | undefined;
+  /** The last placement canTake decided (job and pool), so flush does not place the same job twice. */
+  private decidedJob: Job | undefined;
+  private decidedPool = -1;
   private readonly flushMicrotask = (): void => this.flush();
 
   constructor(
@@ -169,15 +170,17 @@ export class Dispatch {
   /** Under fair: can `job` go now? Also true when no pool will take it now (every candidate is cut off: breaker open or kind quarantined): flush then fails it. */
   private readonly canTake = (job: Job): boolean => {
     const pool = this.place(job);
-    this.decided = { job, pool };
+    this.decidedJob = job;
+    this.decidedPool = pool;
     return pool >= 0 || this.unavailable(job);
   };
 
   /** canTake for a rollout: placement by the task's arm's policy. */
   private readonly canTakeAny = (job: Job): boolean => {
-    this.decided = undefined;
+    this.decidedJob = undefined;
     const pool = this.placeFor(job, this.policyOf(job));
-    this.decided = { job, pool };
+    this.decidedJob = job;
+    this.decidedPool = pool;
     return pool >= 0 || this.unavailable(job);
   };
 
@@ -188,9 +191,9 @@ export class Dispatch {
 
   /** The pool for `job` under `policy` (canTake's decision when it just made one), or -1. */
   private placeFor(job: Job, policy: PolicyName): number {
-    const d = this.decided;
-    this.decided = undefined;
-    if (d !== undefined && d.job === job) return d.pool;
+    const decided = this.decidedJob === job;
+    this.decidedJob = undefined;
+    if (decided) return this.decidedPool;
     if (policy === 'fair') return this.place(job);
     const kind = job.task.kind.name;
     const pools = this.core.pools;

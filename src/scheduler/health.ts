@@ -21,9 +21,9 @@ type Pool = NativePool<Job>;
 export class HealthWatch {
   /** Cancelled running tasks that did not come back: their workers are stuck. */
   readonly stuck: StuckWatch<Pool, Job>;
-  /** The health last reported per pool. */
-  private readonly reported = new Map<Pool, PoolHealth>();
-  private readonly liveness = new Map<Pool, Liveness>();
+  /** The health last reported, and the liveness, per pool index (arrays: read on every completion). */
+  private readonly reported: PoolHealth[] = [];
+  private readonly liveness: Liveness[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly core: Core) {
@@ -51,8 +51,8 @@ export class HealthWatch {
   start(): void {
     const graceMs = this.core.cfg.stuckGraceMs;
     for (const p of this.core.pools) {
-      this.reported.set(p, 'healthy');
-      this.liveness.set(p, new Liveness(graceMs));
+      this.reported[p.index] = 'healthy';
+      this.liveness[p.index] = new Liveness(graceMs);
     }
     this.timer = setInterval(() => this.poll(), Math.max(10, graceMs / 2)).unref();
   }
@@ -71,20 +71,20 @@ export class HealthWatch {
   /** Emits 'health' when the pool's health changed since it was last reported. */
   check(pool: Pool): void {
     const h = this.of(pool, performance.now());
-    const was = this.reported.get(pool);
+    const was = this.reported[pool.index];
     if (was === h) return;
-    this.reported.set(pool, h);
+    this.reported[pool.index] = h;
     this.core.notify('health', { pool: pool.name, runtime: pool.runtime, from: was, to: h });
   }
 
   /** Health that is not plainly healthy: every outcome on such a pool may change it. */
   unsettled(pool: Pool): boolean {
-    return this.reported.get(pool) !== 'healthy';
+    return this.reported[pool.index] !== 'healthy';
   }
 
   /** A completion arrived from `pool` at `now`: progress, seen without reading its counters. */
   progressed(pool: Pool, now: number): void {
-    const l = this.liveness.get(pool);
+    const l = this.liveness[pool.index];
     if (l !== undefined && l.stalled && l.progressed(now)) this.check(pool);
   }
 
@@ -94,12 +94,13 @@ export class HealthWatch {
   }
 
   private stalled(pool: Pool): boolean {
-    return this.liveness.get(pool)?.stalled ?? false;
+    return this.liveness[pool.index]?.stalled ?? false;
   }
 
   /** Reads each busy pool's native progress counters. */
   private poll(): void {
-    for (const [p, l] of this.liveness) {
+    for (const p of this.core.pools) {
+      const l = this.liveness[p.index]!;
       if (p.inFlight === 0 && !l.stalled) continue;
       const apply = (st: number[]): void => {
         if (l.observe(performance.now(), st[NATIVE_RUNNING] ?? 0, st[NATIVE_COMPLETED] ?? 0)) this.check(p);
