@@ -180,6 +180,13 @@ class TenantQ<T extends FairItem> implements Keyed {
     for (const lane of this.lanes) yield* lane.queuedTasks();
   }
 
+  /** A dropped record taken up again: as a new one, but with its (empty) lanes. */
+  renew(): this {
+    this.vtime = 0;
+    this.debt = 0;
+    return this;
+  }
+
   /** Gone idle: the lanes' memory goes; the virtual time stays. */
   release(): void {
     this.lanes = [];
@@ -200,8 +207,13 @@ class ClassQ<T extends FairItem> {
   readonly idle = new Map<string, TenantQ<T>>();
   /** Arrival order of the class's tasks per lane key, for aging. */
   readonly arrivals = new Map<string, TaskQueue<T>>();
-  /** Queued tasks per lane key (work conservation: is every lane blocked?). */
+  /** Queued tasks per lane key (work conservation: is every lane blocked?). A key stays at 0 when its
+   *  lane empties (deleting and adding it again on every task churns the map); the keys are few:
+   *  kinds × pins × placement hints. */
   readonly laneLive = new Map<string, number>();
+  /** The last tenant record dropped, kept for its next task: when the pools keep up, a class's
+   *  one tenant leaves after every task, and a new record (with its lanes) each time costs. */
+  spare: TenantQ<T> | undefined;
   constructor(
     readonly name: string,
     readonly weight: number,
@@ -213,7 +225,7 @@ class ClassQ<T extends FairItem> {
   /** True when every lane key with queued tasks is in `blocked`. */
   allBlocked(blocked: Set<string>): boolean {
     if (blocked.size === 0) return false;
-    for (const k of this.laneLive.keys()) if (!blocked.has(k)) return false;
+    for (const [k, n] of this.laneLive) if (n > 0 && !blocked.has(k)) return false;
     return true;
   }
 
@@ -229,9 +241,7 @@ class ClassQ<T extends FairItem> {
   }
 
   countLane(k: string, by: number): void {
-    const n = (this.laneLive.get(k) ?? 0) + by;
-    if (n > 0) this.laneLive.set(k, n);
-    else this.laneLive.delete(k);
+    this.laneLive.set(k, (this.laneLive.get(k) ?? 0) + by);
   }
 }
 
@@ -276,7 +286,8 @@ export class FairQueue<T extends FairItem> {
     const key = t.tenant ?? '';
     let ten = cls.tenants.get(key);
     if (ten === undefined) {
-      ten = new TenantQ<T>(key);
+      ten = cls.spare?.key === key ? cls.spare.renew() : new TenantQ<T>(key);
+      cls.spare = undefined;
       cls.tenants.set(key, ten);
     }
     if (ten.heapIndex < 0) {
@@ -342,7 +353,9 @@ export class FairQueue<T extends FairItem> {
       const t = this.fromTenants(first, canTake);
       if (t !== undefined) return t;
     }
-    // The fair pick can take nothing now: the others, in virtual-time order.
+    // The fair pick can take nothing now: the others, in virtual-time order
+    // (none to look at, and nothing to allocate, with a single class).
+    if (this.list.length === 1) return undefined;
     const rest = this.list.filter((c) => c.active && c !== first && !c.allBlocked(blocked));
     rest.sort((a, b) => (a.weight === 0 ? 1 : 0) - (b.weight === 0 ? 1 : 0) || a.vtime - b.vtime || a.order - b.order);
     for (const cls of rest) {
@@ -451,11 +464,15 @@ export class FairQueue<T extends FairItem> {
     cls.countLane(keyOf(t), -1);
     if (ten.live > 0) return;
     cls.heap.remove(ten);
-    ten.release();
     cls.lastTenantV = ten.vtime;
     const floor = cls.heap.peek()?.vtime;
-    if (floor !== undefined && ten.vtime + ten.debt > floor) cls.idle.set(ten.key, ten);
-    else cls.tenants.delete(ten.key);
+    if (floor !== undefined && ten.vtime + ten.debt > floor) {
+      ten.release(); // the record stays a while; its lanes' memory goes now
+      cls.idle.set(ten.key, ten);
+    } else {
+      cls.tenants.delete(ten.key);
+      cls.spare = ten;
+    }
     this.sweepIdle(cls, floor);
   }
 
@@ -485,11 +502,13 @@ export class FairQueue<T extends FairItem> {
   private reset(cls: ClassQ<T>): void {
     const top = cls.heap.peek();
     if (top !== undefined) cls.lastTenantV = top.vtime;
-    cls.heap.clear();
-    cls.tenants.clear();
-    cls.idle.clear();
-    cls.arrivals.clear();
-    cls.laneLive.clear();
+    // Map.clear allocates a new table even for an empty map, and a class
+    // empties after every task when the pools keep up: clear only what holds something.
+    if (cls.heap.size > 0) cls.heap.clear();
+    if (cls.tenants.size > 0) cls.tenants.clear();
+    if (cls.idle.size > 0) cls.idle.clear();
+    if (cls.arrivals.size > 0) cls.arrivals.clear();
+    for (const k of cls.laneLive.keys()) cls.laneLive.set(k, 0);
     if (cls.active) this.lastClassV = cls.vtime;
     cls.active = false;
     cls.live = 0;
@@ -513,6 +532,7 @@ export class FairQueue<T extends FairItem> {
     }
     const pick = root.next(canTake, blocked);
     if (pick !== 'blocked') return this.found(pick, cls, root);
+    if (cls.heap.size === 1) return undefined; // no other tenant to pass to
     // The root can take nothing now: the next tenants in virtual-time order.
     for (const ten of cls.heap.ordered()) {
       if (cls.allBlocked(blocked)) return undefined;
