@@ -131,11 +131,16 @@ for (const policy of ['fair', 'fifo'] as const) {
     await withScheduler({ policy, pools: { rust: { runtime: 'rust', workers: 1, maxInFlight: 1 } }, classes: { a: {}, b: {} } }, async (s) => {
       const running = s.submit({ kind: 'spin', input: '300000', class: 'a' }); // holds the only credit for 300 ms
       const queued = [s.submit({ kind: 'echo', input: '', class: 'a' }), s.submit({ kind: 'echo', input: '', class: 'a', tenant: 'x' })];
-      await new Promise((r) => setTimeout(r, 60)); // timers never fire early: the queued tasks are >= 60 ms old
+      await Promise.resolve(); // the flush (a microtask queued by the first submit) has dispatched the spin
+      const after = performance.now(); // every task above was queued, and the spin dispatched, before this
+      // Timers may fire up to a millisecond early against performance.now(): the age is checked against the clock itself.
+      await new Promise((r) => setTimeout(r, 60));
+      const waited = (performance.now() - after) / 1000;
       const text = await s.metrics();
-      assert.ok(line(text, /^crossfair_class_oldest_task_age_seconds\{class="a"\} ([\d.e-]+)$/m) >= 0.06);
+      assert.ok(waited > 0.05, `waited ${waited} s`);
+      assert.ok(line(text, /^crossfair_class_oldest_task_age_seconds\{class="a"\} ([\d.e-]+)$/m) >= waited);
       assert.equal(line(text, /^crossfair_class_oldest_task_age_seconds\{class="b"\} ([\d.e-]+)$/m), 0);
-      assert.ok(line(text, /^crossfair_pool_oldest_task_age_seconds\{pool="rust",runtime="rust"\} ([\d.e-]+)$/m) >= 0.06);
+      assert.ok(line(text, /^crossfair_pool_oldest_task_age_seconds\{pool="rust",runtime="rust"\} ([\d.e-]+)$/m) >= waited);
       await Promise.all([running, ...queued]);
       assert.equal(line(await s.metrics(), /^crossfair_class_oldest_task_age_seconds\{class="a"\} ([\d.e-]+)$/m), 0);
     });
