@@ -13,7 +13,7 @@ import { inCanary } from '../queue/rollout.js';
 import { startTask, tracingOn } from '../observability/tracing.js';
 import type { Task, TaskResult } from '../types.js';
 import type { Core } from './core.js';
-import { Job, nextJobSeq } from './job.js';
+import { Job, nextJobSeq, type ClassState } from './job.js';
 import type { Settle } from './settle.js';
 
 export class Admission {
@@ -59,23 +59,22 @@ export class Admission {
   admit(task: Task, resolve: (r: TaskResult) => void, reject: (e: CrossfairError) => void): void {
     const core = this.core;
     let checked: CheckedTask;
-    let clsIndex: number | undefined;
+    let cls: ClassState | undefined;
     try {
       if (core.closing) throw new CrossfairError('E_CLOSED', 'the scheduler is closed');
       if (core.down.length > 0) this.checkNotDown(task);
       checked = checkTask(task, core.ctx);
       const c = core.classes.get(checked.className)!;
-      clsIndex = c.index;
+      cls = c;
       if (checked.signal?.aborted) throw new CrossfairError('E_ABORTED', 'the signal was already aborted');
       if (core.totals.queued >= core.cfg.maxQueue) throw refusal('E_QUEUE_FULL', `${core.totals.queued} tasks queued; maxQueue is ${core.cfg.maxQueue}`);
       c.limits.admit(core.ledger.classes[c.index]!.queued, checked.tenant, performance.now());
     } catch (e) {
       core.rejected++;
-      core.telemetry?.rejectedTask(clsIndex, e instanceof CrossfairError ? e.code : 'E_BAD_INPUT');
+      core.telemetry?.rejectedTask(cls?.index, e instanceof CrossfairError ? e.code : 'E_BAD_INPUT');
       reject(e instanceof CrossfairError ? e : new CrossfairError('E_BAD_INPUT', `invalid task: ${e instanceof Error ? e.message : show(e)}`, { causes: [e] }));
       return;
     }
-    const cls = core.classes.get(checked.className)!;
     const pin = checked.pool === undefined ? -1 : core.pools.findIndex((p) => p.name === checked.pool);
     const canary = core.cfg.rollout !== undefined && inCanary(core.cfg.rollout, cls.name, nextJobSeq());
     const job = new Job(checked, cls, pin, performance.now(), resolve, reject, canary);
